@@ -1,0 +1,457 @@
+//! The columnar, time-ordered `EventStore` every detector reads.
+//!
+//! Layout (per event, resident): `ts` i64 (8) + `account`, `target`, `device`, `ip`, `watch_ms`,
+//! `video_ms` u32 (24) + `action` u8 (1) = 33 bytes of core columns, plus 4 bytes for the text id
+//! and 8 bytes for the two CSR indexes (per account, per target). Names are interned once each
+//! ([`Interner`]); comment/DM texts are deduplicated in their own interner.
+
+use crate::event::{parse_duration_ms, parse_ts, Action};
+use crate::intern::{Interner, NONE_ID};
+
+/// Why one input row could not become an event. Readers add the file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub column: &'static str,
+    pub value: String,
+    pub reason: &'static str,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut v: String = self.value.chars().take(80).collect();
+        if v.len() < self.value.len() {
+            v.push('…');
+        }
+        write!(
+            f,
+            "column `{}`: {} (value {:?})",
+            self.column, self.reason, v
+        )
+    }
+}
+
+impl FieldError {
+    pub fn new(column: &'static str, value: impl Into<String>, reason: &'static str) -> Self {
+        FieldError {
+            column,
+            value: value.into(),
+            reason,
+        }
+    }
+}
+
+/// One input row as borrowed strings, before validation. Optional columns absent from the input
+/// are `None`; present-but-empty cells are `Some("")` and mean "no value".
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RawEvent<'a> {
+    pub ts: &'a str,
+    pub account: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub device: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub watch_ms: Option<&'a str>,
+    pub video_ms: Option<&'a str>,
+    pub text: Option<&'a str>,
+}
+
+/// A validated event with owned-free, typed fields (used by the simulator and by typed readers).
+#[derive(Debug, Clone, Copy)]
+pub struct TypedEvent<'a> {
+    pub ts: i64,
+    pub account: &'a str,
+    pub action: Action,
+    pub target: &'a str,
+    pub device: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub watch_ms: Option<u32>,
+    pub video_ms: Option<u32>,
+    pub text: Option<&'a str>,
+}
+
+/// Compressed-sparse-row index: the events of key `k` are `items[offsets[k]..offsets[k+1]]`,
+/// in time order.
+#[derive(Debug, Default, Clone)]
+pub struct Csr {
+    offsets: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Csr {
+    fn build(keys: &[u32], n_keys: usize) -> Csr {
+        let mut offsets = vec![0u32; n_keys + 1];
+        for &k in keys {
+            offsets[k as usize + 1] += 1;
+        }
+        for i in 0..n_keys {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut cursor = offsets.clone();
+        let mut items = vec![0u32; keys.len()];
+        for (e, &k) in keys.iter().enumerate() {
+            let c = &mut cursor[k as usize];
+            items[*c as usize] = e as u32;
+            *c += 1;
+        }
+        Csr { offsets, items }
+    }
+
+    #[inline]
+    pub fn get(&self, key: u32) -> &[u32] {
+        let k = key as usize;
+        &self.items[self.offsets[k] as usize..self.offsets[k + 1] as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn heap_bytes(&self) -> usize {
+        (self.offsets.capacity() + self.items.capacity()) * 4
+    }
+}
+
+/// All events of one input, column by column, sorted by time (ties keep input order).
+#[derive(Debug, Default, Clone)]
+pub struct EventStore {
+    pub ts: Vec<i64>,
+    pub account: Vec<u32>,
+    pub target: Vec<u32>,
+    pub action: Vec<u8>,
+    /// Device id, or [`NONE_ID`].
+    pub device: Vec<u32>,
+    /// IP id, or [`NONE_ID`].
+    pub ip: Vec<u32>,
+    /// Watch time in ms, or `u32::MAX` for none.
+    pub watch_ms: Vec<u32>,
+    /// Video length in ms, or `u32::MAX` for none.
+    pub video_ms: Vec<u32>,
+    /// Text id into `texts`, or [`NONE_ID`].
+    pub text: Vec<u32>,
+    pub accounts: Interner,
+    pub targets: Interner,
+    pub devices: Interner,
+    pub ips: Interner,
+    pub texts: Interner,
+    by_account: Csr,
+    by_target: Csr,
+}
+
+/// Sentinel for "no duration" in `watch_ms` / `video_ms`.
+pub const NO_MS: u32 = u32::MAX;
+
+impl EventStore {
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    pub fn n_accounts(&self) -> usize {
+        self.accounts.len()
+    }
+
+    pub fn n_targets(&self) -> usize {
+        self.targets.len()
+    }
+
+    #[inline]
+    pub fn action(&self, e: u32) -> Action {
+        Action::from_code(self.action[e as usize])
+    }
+
+    /// Events of an account, in time order.
+    #[inline]
+    pub fn events_of_account(&self, account: u32) -> &[u32] {
+        self.by_account.get(account)
+    }
+
+    /// Events on a target, in time order.
+    #[inline]
+    pub fn events_on_target(&self, target: u32) -> &[u32] {
+        self.by_target.get(target)
+    }
+
+    /// First and last timestamp, if any event.
+    pub fn time_span(&self) -> Option<(i64, i64)> {
+        Some((*self.ts.first()?, *self.ts.last()?))
+    }
+
+    /// Optional value helpers: `None` where the column had no value.
+    #[inline]
+    pub fn device_of(&self, e: u32) -> Option<u32> {
+        let d = self.device[e as usize];
+        (d != NONE_ID).then_some(d)
+    }
+    #[inline]
+    pub fn ip_of(&self, e: u32) -> Option<u32> {
+        let d = self.ip[e as usize];
+        (d != NONE_ID).then_some(d)
+    }
+    #[inline]
+    pub fn watch_of(&self, e: u32) -> Option<u32> {
+        let d = self.watch_ms[e as usize];
+        (d != NO_MS).then_some(d)
+    }
+    #[inline]
+    pub fn video_len_of(&self, e: u32) -> Option<u32> {
+        let d = self.video_ms[e as usize];
+        (d != NO_MS).then_some(d)
+    }
+    #[inline]
+    pub fn text_of(&self, e: u32) -> Option<&str> {
+        let d = self.text[e as usize];
+        (d != NONE_ID).then(|| self.texts.name(d))
+    }
+
+    /// Resident bytes of columns, indexes and interners (capacity, not just length).
+    pub fn heap_bytes(&self) -> usize {
+        self.ts.capacity() * 8
+            + (self.account.capacity()
+                + self.target.capacity()
+                + self.device.capacity()
+                + self.ip.capacity()
+                + self.watch_ms.capacity()
+                + self.video_ms.capacity()
+                + self.text.capacity())
+                * 4
+            + self.action.capacity()
+            + self.by_account.heap_bytes()
+            + self.by_target.heap_bytes()
+            + self.accounts.heap_bytes()
+            + self.targets.heap_bytes()
+            + self.devices.heap_bytes()
+            + self.ips.heap_bytes()
+            + self.texts.heap_bytes()
+    }
+}
+
+/// Accumulates events in arrival order, then sorts and indexes them once in [`finish`].
+///
+/// [`finish`]: EventStoreBuilder::finish
+#[derive(Debug, Default)]
+pub struct EventStoreBuilder {
+    store: EventStore,
+}
+
+fn opt(s: Option<&str>) -> Option<&str> {
+    s.filter(|v| !v.trim().is_empty())
+}
+
+impl EventStoreBuilder {
+    pub fn new() -> Self {
+        EventStoreBuilder {
+            store: EventStore {
+                accounts: Interner::new(),
+                targets: Interner::new(),
+                devices: Interner::new(),
+                ips: Interner::new(),
+                texts: Interner::new(),
+                ..Default::default()
+            },
+        }
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        let mut b = Self::new();
+        let s = &mut b.store;
+        s.ts.reserve(n);
+        s.account.reserve(n);
+        s.target.reserve(n);
+        s.action.reserve(n);
+        s.device.reserve(n);
+        s.ip.reserve(n);
+        s.watch_ms.reserve(n);
+        s.video_ms.reserve(n);
+        s.text.reserve(n);
+        b
+    }
+
+    pub fn len(&self) -> usize {
+        self.store.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.store.ts.is_empty()
+    }
+
+    /// Validate a raw row and append it. On error nothing is appended.
+    pub fn push_raw(&mut self, r: &RawEvent<'_>) -> Result<(), FieldError> {
+        let ts = parse_ts(r.ts).ok_or_else(|| {
+            FieldError::new(
+                "ts",
+                r.ts,
+                "not epoch milliseconds or an RFC 3339 timestamp",
+            )
+        })?;
+        let action = Action::parse(r.action).ok_or_else(|| {
+            FieldError::new(
+                "action",
+                r.action,
+                "unknown action (expected view, like, comment, share, follow, dm, publish, login)",
+            )
+        })?;
+        let watch_ms = match r.watch_ms {
+            Some(v) => parse_duration_ms(v)
+                .map_err(|_| FieldError::new("watch_ms", v, "not a non-negative integer"))?,
+            None => None,
+        };
+        let video_ms = match r.video_ms {
+            Some(v) => parse_duration_ms(v)
+                .map_err(|_| FieldError::new("video_ms", v, "not a non-negative integer"))?,
+            None => None,
+        };
+        self.push(&TypedEvent {
+            ts,
+            account: r.account,
+            action,
+            target: r.target,
+            device: opt(r.device),
+            ip: opt(r.ip),
+            watch_ms,
+            video_ms,
+            text: r.text.filter(|t| !t.is_empty()),
+        })
+    }
+
+    /// Append a typed event. Fails only on an empty account, or an empty target for an action
+    /// that needs one (every action but `login`).
+    pub fn push(&mut self, e: &TypedEvent<'_>) -> Result<(), FieldError> {
+        if e.account.trim().is_empty() {
+            return Err(FieldError::new("account", e.account, "empty"));
+        }
+        if e.target.trim().is_empty() && e.action != Action::Login {
+            return Err(FieldError::new(
+                "target",
+                e.target,
+                "empty (only `login` may have no target)",
+            ));
+        }
+        if self.store.ts.len() >= (u32::MAX - 1) as usize {
+            return Err(FieldError::new(
+                "ts",
+                "",
+                "more than 4 billion events in one store",
+            ));
+        }
+        let s = &mut self.store;
+        s.ts.push(e.ts);
+        s.account.push(s.accounts.intern(e.account));
+        s.target.push(s.targets.intern(e.target));
+        s.action.push(e.action as u8);
+        s.device
+            .push(e.device.map_or(NONE_ID, |d| s.devices.intern(d)));
+        s.ip.push(e.ip.map_or(NONE_ID, |d| s.ips.intern(d)));
+        s.watch_ms.push(e.watch_ms.unwrap_or(NO_MS));
+        s.video_ms.push(e.video_ms.unwrap_or(NO_MS));
+        s.text.push(e.text.map_or(NONE_ID, |t| s.texts.intern(t)));
+        Ok(())
+    }
+
+    /// Sort by time (stable), build the per-account and per-target indexes.
+    pub fn finish(self) -> EventStore {
+        let mut s = self.store;
+        let sorted = s.ts.windows(2).all(|w| w[0] <= w[1]);
+        if !sorted {
+            let mut perm: Vec<u32> = (0..s.ts.len() as u32).collect();
+            perm.sort_by_key(|&i| s.ts[i as usize]);
+            fn apply<T: Copy>(v: &mut Vec<T>, perm: &[u32]) {
+                let out: Vec<T> = perm.iter().map(|&i| v[i as usize]).collect();
+                *v = out;
+            }
+            apply(&mut s.ts, &perm);
+            apply(&mut s.account, &perm);
+            apply(&mut s.target, &perm);
+            apply(&mut s.action, &perm);
+            apply(&mut s.device, &perm);
+            apply(&mut s.ip, &perm);
+            apply(&mut s.watch_ms, &perm);
+            apply(&mut s.video_ms, &perm);
+            apply(&mut s.text, &perm);
+        }
+        s.by_account = Csr::build(&s.account, s.accounts.len());
+        s.by_target = Csr::build(&s.target, s.targets.len());
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw<'a>(ts: &'a str, account: &'a str, action: &'a str, target: &'a str) -> RawEvent<'a> {
+        RawEvent {
+            ts,
+            account,
+            action,
+            target,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn sorts_and_indexes() {
+        let mut b = EventStoreBuilder::new();
+        b.push_raw(&raw("30", "a", "view", "v1")).unwrap();
+        b.push_raw(&raw("10", "b", "like", "v1")).unwrap();
+        b.push_raw(&raw("20", "a", "like", "v2")).unwrap();
+        b.push_raw(&raw("10", "a", "login", "")).unwrap();
+        let s = b.finish();
+        assert_eq!(s.ts, vec![10, 10, 20, 30]);
+        // Stable: "b like" came before "a login" in the input.
+        assert_eq!(s.accounts.name(s.account[0]), "b");
+        let a = s.accounts.get("a").unwrap();
+        let evs: Vec<i64> = s
+            .events_of_account(a)
+            .iter()
+            .map(|&e| s.ts[e as usize])
+            .collect();
+        assert_eq!(evs, vec![10, 20, 30]);
+        let v1 = s.targets.get("v1").unwrap();
+        assert_eq!(s.events_on_target(v1).len(), 2);
+        assert_eq!(s.action(0), Action::Like);
+    }
+
+    #[test]
+    fn rejects_bad_fields_without_side_effects() {
+        let mut b = EventStoreBuilder::new();
+        let e = b.push_raw(&raw("x", "a", "view", "v")).unwrap_err();
+        assert_eq!(e.column, "ts");
+        let e = b.push_raw(&raw("1", "a", "poke", "v")).unwrap_err();
+        assert_eq!(e.column, "action");
+        let e = b.push_raw(&raw("1", "", "view", "v")).unwrap_err();
+        assert_eq!(e.column, "account");
+        let e = b.push_raw(&raw("1", "a", "view", "")).unwrap_err();
+        assert_eq!(e.column, "target");
+        let mut r = raw("1", "a", "view", "v");
+        r.watch_ms = Some("-5");
+        assert_eq!(b.push_raw(&r).unwrap_err().column, "watch_ms");
+        assert!(b.is_empty());
+        let s = b.finish();
+        assert_eq!(s.accounts.len(), 0);
+    }
+
+    #[test]
+    fn optional_columns() {
+        let mut b = EventStoreBuilder::new();
+        let mut r = raw("1", "a", "comment", "v");
+        r.device = Some("d1");
+        r.ip = Some("");
+        r.watch_ms = Some("");
+        r.video_ms = Some("15000");
+        r.text = Some("哈哈哈");
+        b.push_raw(&r).unwrap();
+        let s = b.finish();
+        assert_eq!(s.device_of(0).map(|d| s.devices.name(d)), Some("d1"));
+        assert_eq!(s.ip_of(0), None);
+        assert_eq!(s.watch_of(0), None);
+        assert_eq!(s.video_len_of(0), Some(15000));
+        assert_eq!(s.text_of(0), Some("哈哈哈"));
+    }
+}

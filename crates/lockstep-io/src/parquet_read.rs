@@ -1,0 +1,262 @@
+//! Parquet through arrow-rs, batch by batch (row groups are decoded one at a time, so memory stays
+//! bounded by the store being built, not the file). String columns may be Utf8, LargeUtf8,
+//! Utf8View or dictionary-encoded; `ts` may be an integer (epoch ms), a timestamp of any unit,
+//! or a string; durations may be any integer or float type.
+
+use crate::{ByteCounter, Location, ReadError, RowSink};
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::{DataType, TimeUnit};
+use lockstep_core::{FieldError, RawEvent, COLUMNS, REQUIRED_COLUMNS};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use parquet::file::reader::ChunkReader;
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+
+const BATCH: usize = 64 * 1024;
+
+pub(crate) fn read_parquet(
+    path: &str,
+    progress: Option<ByteCounter>,
+    sink: &mut RowSink<'_>,
+) -> Result<(), ReadError> {
+    let lower = path.to_ascii_lowercase();
+    if path == "-" || lower.ends_with(".gz") || lower.ends_with(".zst") {
+        let bytes = crate::source::read_all(path, progress.clone())?;
+        read_from(path, bytes::Bytes::from(bytes), None, sink)
+    } else {
+        let f = std::fs::File::open(path).map_err(|source| ReadError::Open {
+            path: path.into(),
+            source,
+        })?;
+        read_from(path, f, progress, sink)
+    }
+}
+
+fn pq_err(path: &str, e: impl std::fmt::Display) -> ReadError {
+    ReadError::Parquet {
+        path: path.into(),
+        message: e.to_string(),
+    }
+}
+
+fn read_from<R: ChunkReader + 'static>(
+    path: &str,
+    reader: R,
+    progress: Option<ByteCounter>,
+    sink: &mut RowSink<'_>,
+) -> Result<(), ReadError> {
+    let total_bytes = reader.len();
+    if total_bytes == 0 {
+        return Err(ReadError::Empty { path: path.into() });
+    }
+    let builder = ParquetRecordBatchReaderBuilder::try_new(reader).map_err(|e| pq_err(path, e))?;
+    let schema = builder.schema().clone();
+    let total_rows = builder.metadata().file_metadata().num_rows().max(1) as u64;
+    // Map contract columns to top-level field indexes.
+    let mut idx = [None; 9];
+    for (i, f) in schema.fields().iter().enumerate() {
+        let n = f.name().trim().to_ascii_lowercase();
+        if let Some(c) = COLUMNS.iter().position(|&c| c == n) {
+            idx[c].get_or_insert(i);
+        }
+    }
+    for c in 0..REQUIRED_COLUMNS.len() {
+        if idx[c].is_none() {
+            let found: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            return Err(ReadError::MissingColumn {
+                path: path.into(),
+                column: COLUMNS[c],
+                found: found.join(", "),
+            });
+        }
+    }
+    let leaves: Vec<usize> = idx.iter().flatten().copied().collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), leaves.iter().copied());
+    let projected: Vec<usize> = {
+        // Positions of our columns within the projected batch (projection keeps schema order).
+        let mut sorted = leaves.clone();
+        sorted.sort_unstable();
+        idx.iter()
+            .map(|o| o.map(|i| sorted.iter().position(|&x| x == i).unwrap()))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|o| o.unwrap_or(usize::MAX))
+            .collect()
+    };
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH)
+        .build()
+        .map_err(|e| pq_err(path, e))?;
+    let mut row: u64 = 0;
+    let mut scratch: [String; 9] = Default::default();
+    for batch in reader {
+        let batch = batch.map_err(|e| pq_err(path, e))?;
+        let cols: Vec<Option<Column>> = (0..9)
+            .map(|c| {
+                let p = projected[c];
+                if p == usize::MAX {
+                    Ok(None)
+                } else {
+                    Column::new(batch.column(p).clone())
+                        .map(Some)
+                        .map_err(|dt| ReadError::Parquet {
+                            path: path.into(),
+                            message: format!("column `{}` has unsupported type {dt}", COLUMNS[c]),
+                        })
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        for i in 0..batch.num_rows() {
+            let loc = Location::Row(row);
+            row += 1;
+            let mut vals: [Option<&str>; 9] = [None; 9];
+            let mut null_required = None;
+            for (c, (col, buf)) in cols.iter().zip(scratch.iter_mut()).enumerate() {
+                if let Some(col) = col {
+                    buf.clear();
+                    if col.value(i, buf) {
+                        let written: &String = buf;
+                        vals[c] = Some(written.as_str());
+                    } else if c < REQUIRED_COLUMNS.len() {
+                        null_required = Some(c);
+                        break;
+                    } else {
+                        vals[c] = Some("");
+                    }
+                }
+            }
+            if let Some(c) = null_required {
+                sink.report.rows += 1;
+                sink.field_error(
+                    loc,
+                    FieldError::new(COLUMNS[c], "null", "null in a required column"),
+                )?;
+                continue;
+            }
+            let raw = RawEvent {
+                ts: vals[0].unwrap_or(""),
+                account: vals[1].unwrap_or(""),
+                action: vals[2].unwrap_or(""),
+                target: vals[3].unwrap_or(""),
+                device: vals[4],
+                ip: vals[5],
+                watch_ms: vals[6],
+                video_ms: vals[7],
+                text: vals[8],
+            };
+            sink.row(loc, &raw)?;
+        }
+        if let Some(p) = &progress {
+            p.0.store(
+                total_bytes * row.min(total_rows) / total_rows,
+                Ordering::Relaxed,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// One Arrow column, typed once per batch.
+enum Column {
+    Utf8(ArrayRef),
+    LargeUtf8(ArrayRef),
+    Utf8View(ArrayRef),
+    /// Dictionary: normalised keys plus a string column of values.
+    Dict(ArrayRef, Vec<usize>, Box<Column>),
+    Int(ArrayRef, DataType),
+    Float(ArrayRef),
+    /// Timestamp in the given unit, converted to ms.
+    Ts(ArrayRef, TimeUnit),
+}
+
+impl Column {
+    fn new(a: ArrayRef) -> Result<Column, DataType> {
+        Ok(match a.data_type().clone() {
+            DataType::Utf8 => Column::Utf8(a),
+            DataType::LargeUtf8 => Column::LargeUtf8(a),
+            DataType::Utf8View => Column::Utf8View(a),
+            DataType::Dictionary(_, _) => {
+                let d = a.as_any_dictionary();
+                let keys = d.normalized_keys();
+                let values = Column::new(d.values().clone())?;
+                Column::Dict(a.clone(), keys, Box::new(values))
+            }
+            dt @ (DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64) => Column::Int(a, dt),
+            DataType::Float32 | DataType::Float64 => Column::Float(a),
+            DataType::Timestamp(u, _) => Column::Ts(a, u),
+            other => return Err(other),
+        })
+    }
+
+    /// Write row `i` as text into `buf` (or borrow it); false for null.
+    fn value(&self, i: usize, buf: &mut String) -> bool {
+        let a: &ArrayRef = match self {
+            Column::Utf8(a)
+            | Column::LargeUtf8(a)
+            | Column::Utf8View(a)
+            | Column::Dict(a, _, _)
+            | Column::Int(a, _)
+            | Column::Float(a)
+            | Column::Ts(a, _) => a,
+        };
+        if a.is_null(i) {
+            return false;
+        }
+        match self {
+            Column::Utf8(a) => buf.push_str(a.as_string::<i32>().value(i)),
+            Column::LargeUtf8(a) => buf.push_str(a.as_string::<i64>().value(i)),
+            Column::Utf8View(a) => buf.push_str(a.as_string_view().value(i)),
+            Column::Dict(_, keys, values) => return values.value(keys[i], buf),
+            Column::Int(a, dt) => {
+                let _ = match dt {
+                    DataType::Int8 => write!(buf, "{}", a.as_primitive::<Int8Type>().value(i)),
+                    DataType::Int16 => write!(buf, "{}", a.as_primitive::<Int16Type>().value(i)),
+                    DataType::Int32 => write!(buf, "{}", a.as_primitive::<Int32Type>().value(i)),
+                    DataType::Int64 => write!(buf, "{}", a.as_primitive::<Int64Type>().value(i)),
+                    DataType::UInt8 => write!(buf, "{}", a.as_primitive::<UInt8Type>().value(i)),
+                    DataType::UInt16 => write!(buf, "{}", a.as_primitive::<UInt16Type>().value(i)),
+                    DataType::UInt32 => write!(buf, "{}", a.as_primitive::<UInt32Type>().value(i)),
+                    _ => write!(buf, "{}", a.as_primitive::<UInt64Type>().value(i)),
+                };
+            }
+            Column::Float(a) => {
+                let v = if let Some(p) = a.as_primitive_opt::<Float64Type>() {
+                    p.value(i)
+                } else {
+                    a.as_primitive::<Float32Type>().value(i) as f64
+                };
+                let _ = write!(buf, "{v}");
+            }
+            Column::Ts(a, u) => {
+                let ms = match u {
+                    TimeUnit::Second => a
+                        .as_primitive::<TimestampSecondType>()
+                        .value(i)
+                        .saturating_mul(1000),
+                    TimeUnit::Millisecond => a.as_primitive::<TimestampMillisecondType>().value(i),
+                    TimeUnit::Microsecond => a
+                        .as_primitive::<TimestampMicrosecondType>()
+                        .value(i)
+                        .div_euclid(1000),
+                    TimeUnit::Nanosecond => a
+                        .as_primitive::<TimestampNanosecondType>()
+                        .value(i)
+                        .div_euclid(1_000_000),
+                };
+                let _ = write!(buf, "{ms}");
+            }
+        }
+        true
+    }
+}
