@@ -1,1 +1,1249 @@
-//! placeholder
+//! `lockstep simulate`: synthetic short-video logs with organic traffic, organic hard negatives and
+//! group-control farms. It writes synthetic events only; it drives nothing.
+//!
+//! **Organic traffic.** Power-law activity (Pareto sessions per day) and video popularity (Zipf
+//! weights over a catalogue), a diurnal cycle in Asia/Shanghai with an evening peak, watch ratios
+//! that mix skips, partial watches, completions and replays, like / comment / share / follow
+//! probabilities that rise with the watch ratio, diverse comments, family devices shared by 2–3
+//! accounts, home IPs, carrier CGNAT IPs shared by hundreds, office IPs during work hours.
+//!
+//! **Hard negatives.** A viral video watched by a quarter of all accounts within hours; a fan club
+//! that views, likes and comments on an idol's daily release within minutes; power users who watch
+//! hundreds of videos a day.
+//!
+//! **Farms.** `classic`: phones with 1–3 rotated accounts behind 2–4 IPs; a console broadcasting
+//! batch logins, nurture sessions with scripted dwell times, campaigns on clients' videos (view,
+//! like, templated comment, share, follow) within seconds across phones, bulk follows of a big
+//! account and its fans, bulk DMs to those fans, auto-publishing at one minute of the day.
+//! `stealth`: one device per account, proxy pools drawn from organic IPs, organic-looking
+//! browsing at organic times, campaigns spread over hours with partial participation, spun text.
+//!
+//! Deterministic for a seed: one ChaCha8 stream, no hash-map iteration order in the output.
+
+mod text;
+
+use lockstep_core::{Action, TypedEvent};
+use lockstep_io::{EventWriter, WriteError};
+use rand::seq::{IndexedRandom, SliceRandom};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp, LogNormal, Pareto, Poisson};
+use std::collections::HashMap;
+
+/// 2026-11-02T00:00:00+08:00: the simulated logs start at midnight, Asia/Shanghai.
+pub const START_MS: i64 = 1_793_548_800_000;
+const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
+const MIN: i64 = 60_000;
+const SEC: i64 = 1000;
+
+/// Which world to simulate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Organic traffic, hard negatives and classic (loud) farms.
+    Classic,
+    /// Organic traffic, hard negatives and stealth farms.
+    Stealth,
+    /// Organic traffic and hard negatives only.
+    Organic,
+    /// Both kinds of farm.
+    Mixed,
+}
+
+impl Scenario {
+    pub const NAMES: [&'static str; 4] = ["classic", "stealth", "organic", "mixed"];
+
+    pub fn parse(s: &str) -> Option<Scenario> {
+        match s {
+            "classic" => Some(Scenario::Classic),
+            "stealth" => Some(Scenario::Stealth),
+            "organic" => Some(Scenario::Organic),
+            "mixed" => Some(Scenario::Mixed),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Classic => "classic",
+            Scenario::Stealth => "stealth",
+            Scenario::Organic => "organic",
+            Scenario::Mixed => "mixed",
+        }
+    }
+    /// Share of accounts in (classic, stealth) farms.
+    fn farm_shares(self) -> (f64, f64) {
+        match self {
+            Scenario::Classic => (0.06, 0.0),
+            Scenario::Stealth => (0.0, 0.06),
+            Scenario::Organic => (0.0, 0.0),
+            Scenario::Mixed => (0.03, 0.03),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub accounts: usize,
+    pub days: u32,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            scenario: Scenario::Mixed,
+            seed: 1,
+            accounts: 10_000,
+            days: 1,
+        }
+    }
+}
+
+/// One account's ground truth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelRow {
+    pub account: String,
+    /// 1 for farm accounts.
+    pub label: u8,
+    /// Farm id (`F1`, …) or empty.
+    pub farm: String,
+    /// `classic` / `stealth` for farms; `organic`, `power_user`, `fan_club` otherwise.
+    pub tactic: &'static str,
+}
+
+/// Per-video truth: organic and farm contributions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TruthRow {
+    pub target: String,
+    pub organic_views: u64,
+    pub organic_likes: u64,
+    pub organic_comments: u64,
+    pub organic_shares: u64,
+    pub organic_completions: u64,
+    pub farm_views: u64,
+    pub farm_likes: u64,
+    pub farm_comments: u64,
+    pub farm_shares: u64,
+}
+
+/// What a simulation produced besides the events.
+#[derive(Debug, Clone, Default)]
+pub struct SimOutput {
+    pub events: u64,
+    pub labels: Vec<LabelRow>,
+    pub truth: Vec<TruthRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Organic,
+    PowerUser,
+    Fan,
+    Farm(u16),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Video {
+    creator: u32,
+    len_ms: u32,
+    publish_ts: i64,
+}
+
+#[derive(Debug, Clone)]
+struct Profile {
+    device: u32,
+    home_ip: u32,
+    mobile_ip: u32,
+    office_ip: Option<u32>,
+    sessions_per_day: f64,
+    views_per_session: f64,
+}
+
+#[derive(Debug, Clone)]
+struct Phone {
+    device: u32,
+    accounts: Vec<u32>,
+    ip: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Farm {
+    stealth: bool,
+    phones: Vec<Phone>,
+    ip_pool: Vec<u32>,
+    templates: Vec<&'static str>,
+    dm_templates: Vec<&'static str>,
+    login_offset: i64,
+    publish_offset: i64,
+    nurture_offsets: Vec<i64>,
+    /// (account, day) → farm-published video, for the accounts that auto-publish.
+    publishers: Vec<u32>,
+    publish_videos: HashMap<(u32, u32), u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Ev {
+    ts: i64,
+    account: u32,
+    action: Action,
+    /// Video id, or account id for follow/dm, or `u32::MAX` for login.
+    target: u32,
+    device: u32,
+    ip: u32,
+    watch: u32,
+    video: u32,
+    text: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Cumulative-weight sampler (O(log n) per draw).
+struct Sampler {
+    cum: Vec<f64>,
+}
+
+impl Sampler {
+    fn new(weights: impl Iterator<Item = f64>) -> Sampler {
+        let mut acc = 0.0;
+        let cum = weights
+            .map(|w| {
+                acc += w;
+                acc
+            })
+            .collect();
+        Sampler { cum }
+    }
+    fn sample(&self, rng: &mut ChaCha8Rng) -> usize {
+        let total = *self.cum.last().unwrap_or(&0.0);
+        let u = rng.random::<f64>() * total;
+        self.cum
+            .partition_point(|&c| c <= u)
+            .min(self.cum.len() - 1)
+    }
+}
+
+/// Hour-of-day weights in Asia/Shanghai: quiet nights, lunch bump, evening peak.
+const DIURNAL: [f64; 24] = [
+    2.0, 1.0, 0.5, 0.3, 0.2, 0.3, 0.8, 1.5, 2.5, 2.5, 2.5, 3.0, 4.0, 4.0, 3.0, 3.0, 3.2, 3.5, 4.5,
+    6.0, 7.0, 7.5, 6.5, 4.0,
+];
+
+struct Sim {
+    cfg: SimConfig,
+    rng: ChaCha8Rng,
+    kinds: Vec<Kind>,
+    profiles: Vec<Profile>,
+    farms: Vec<Farm>,
+    videos: Vec<Video>,
+    video_sampler: Sampler,
+    n_devices: u32,
+    n_ips: u32,
+    texts: Vec<String>,
+    text_ids: HashMap<String, u32>,
+    truth: Vec<TruthRow>,
+    creators: Vec<u32>,
+    big_account: u32,
+    big_fans: Vec<u32>,
+    viral_video: u32,
+    idol: u32,
+    idol_videos: Vec<u32>,
+    fans: Vec<u32>,
+    client_videos: Vec<u32>,
+    hour_sampler: Sampler,
+    buf: Vec<Ev>,
+}
+
+/// Run a simulation, streaming events (in time order) into `out`.
+pub fn simulate(cfg: &SimConfig, out: &mut dyn EventWriter) -> Result<SimOutput, WriteError> {
+    let mut sim = Sim::new(cfg.clone());
+    let names = Names::new(&sim);
+    let mut carry: Vec<Ev> = Vec::new();
+    let mut n_events = 0u64;
+    for day in 0..cfg.days {
+        sim.buf = std::mem::take(&mut carry);
+        sim.generate_day(day);
+        let mut buf = std::mem::take(&mut sim.buf);
+        buf.sort_by_key(|e| (e.ts, e.account, e.action as u8));
+        let day_end = START_MS + (day as i64 + 1) * DAY;
+        let cut = if day + 1 == cfg.days {
+            buf.len()
+        } else {
+            buf.partition_point(|e| e.ts < day_end)
+        };
+        for e in &buf[..cut] {
+            sim.count_truth(e);
+            out.write(&names.typed(&sim, e))?;
+            n_events += 1;
+        }
+        carry = buf.split_off(cut);
+    }
+    let labels = sim.labels(&names);
+    Ok(SimOutput {
+        events: n_events,
+        labels,
+        truth: sim.truth,
+    })
+}
+
+/// Display names, built once so that writing an event allocates nothing.
+struct Names {
+    accounts: Vec<String>,
+    videos: Vec<String>,
+    devices: Vec<String>,
+    ips: Vec<String>,
+}
+
+/// A bijection on u32 so that ids look random but never collide.
+fn scramble(x: u32, key: u32) -> u32 {
+    let mut v = x.wrapping_mul(0x9E37_79B1) ^ key;
+    v = v.wrapping_mul(0x85EB_CA6B);
+    v ^= v >> 13;
+    v = v.wrapping_mul(0xC2B2_AE35);
+    v ^ (v >> 16)
+}
+
+impl Names {
+    fn new(sim: &Sim) -> Names {
+        let key = sim.cfg.seed as u32;
+        Names {
+            accounts: (0..sim.kinds.len() as u32)
+                .map(|a| format!("u{:08x}", scramble(a, key)))
+                .collect(),
+            videos: (0..sim.videos.len() as u32)
+                .map(|v| format!("v{:08x}", scramble(v, key ^ 0x5555)))
+                .collect(),
+            devices: (0..sim.n_devices)
+                .map(|d| format!("d{:08x}", scramble(d, key ^ 0xAAAA)))
+                .collect(),
+            ips: (0..sim.n_ips)
+                .map(|i| {
+                    let v = scramble(i, key ^ 0x1234);
+                    format!(
+                        "{}.{}.{}.{}",
+                        1 + (v >> 24) % 223,
+                        (v >> 16) & 255,
+                        (v >> 8) & 255,
+                        v & 255
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn typed<'a>(&'a self, sim: &'a Sim, e: &Ev) -> TypedEvent<'a> {
+        let target = match e.action {
+            Action::Follow | Action::Dm => self.accounts[e.target as usize].as_str(),
+            Action::Login => "",
+            _ => self.videos[e.target as usize].as_str(),
+        };
+        TypedEvent {
+            ts: e.ts,
+            account: &self.accounts[e.account as usize],
+            action: e.action,
+            target,
+            device: (e.device != NONE).then(|| self.devices[e.device as usize].as_str()),
+            ip: (e.ip != NONE).then(|| self.ips[e.ip as usize].as_str()),
+            watch_ms: (e.watch != NONE).then_some(e.watch),
+            video_ms: (e.video != NONE).then_some(e.video),
+            text: (e.text != NONE).then(|| sim.texts[e.text as usize].as_str()),
+        }
+    }
+}
+
+impl Sim {
+    fn new(cfg: SimConfig) -> Sim {
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+        let n = cfg.accounts.max(50);
+        let days = cfg.days.max(1);
+        let (classic_share, stealth_share) = cfg.scenario.farm_shares();
+
+        // --- farms take their accounts first (ids are scrambled in the output) ---
+        let mut kinds = vec![Kind::Organic; n];
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.shuffle(&mut rng);
+        let mut next = 0usize;
+        let mut farm_specs: Vec<(bool, Vec<u32>)> = Vec::new();
+        for (stealth, share) in [(false, classic_share), (true, stealth_share)] {
+            let mut want = (n as f64 * share).round() as usize;
+            while want >= 10 {
+                let size = rng.random_range(40..=120).min(want.max(10));
+                let size = if want - size < 10 { want } else { size };
+                let members: Vec<u32> = order[next..next + size].to_vec();
+                next += size;
+                want -= size;
+                farm_specs.push((stealth, members));
+            }
+        }
+        for (f, (_, members)) in farm_specs.iter().enumerate() {
+            for &a in members {
+                kinds[a as usize] = Kind::Farm(f as u16);
+            }
+        }
+        let organic: Vec<u32> = order[next..].to_vec();
+
+        // --- organic infrastructure: households, devices, IPs ---
+        let mut n_devices = 0u32;
+        let mut n_ips = 0u32;
+        let n_cgnat = (organic.len() / 300).max(2) as u32;
+        let cgnat_base = n_ips;
+        n_ips += n_cgnat;
+        let n_office = (organic.len() / 150).max(1) as u32;
+        let office_base = n_ips;
+        n_ips += n_office;
+        let mut profiles: Vec<Profile> = vec![
+            Profile {
+                device: NONE,
+                home_ip: NONE,
+                mobile_ip: NONE,
+                office_ip: None,
+                sessions_per_day: 0.0,
+                views_per_session: 0.0,
+            };
+            n
+        ];
+        let pareto = Pareto::<f64>::new(1.0, 1.6).unwrap();
+        let mut i = 0;
+        while i < organic.len() {
+            // A household: 1–4 accounts, one home IP; 10% share one family device.
+            let size = [1, 1, 1, 2, 2, 3, 4][rng.random_range(0..7)].min(organic.len() - i);
+            let home = n_ips;
+            n_ips += 1;
+            let shared_device = size >= 2 && rng.random_bool(0.25);
+            let family_dev = n_devices;
+            if shared_device {
+                n_devices += 1;
+            }
+            for k in 0..size {
+                let a = organic[i + k] as usize;
+                let device = if shared_device && k < 3 {
+                    family_dev
+                } else {
+                    n_devices += 1;
+                    n_devices - 1
+                };
+                profiles[a] = Profile {
+                    device,
+                    home_ip: home,
+                    mobile_ip: cgnat_base + rng.random_range(0..n_cgnat),
+                    office_ip: rng
+                        .random_bool(0.2)
+                        .then(|| office_base + rng.random_range(0..n_office)),
+                    sessions_per_day: (0.35 * pareto.sample(&mut rng)).min(12.0),
+                    views_per_session: rng.random_range(4.0..14.0),
+                };
+            }
+            i += size;
+        }
+        // Power users: a few accounts that watch hundreds of videos a day.
+        for &a in organic.iter().take((organic.len() / 200).max(1)) {
+            kinds[a as usize] = Kind::PowerUser;
+            profiles[a as usize].sessions_per_day = rng.random_range(10.0..20.0);
+            profiles[a as usize].views_per_session = rng.random_range(25.0..50.0);
+        }
+
+        // --- creators and the video catalogue ---
+        let n_creators = (organic.len() / 20).max(5);
+        let creators: Vec<u32> = organic[organic.len() - n_creators..].to_vec();
+        let n_catalog = (n / 2).max(200);
+        let mut videos: Vec<Video> = Vec::new();
+        let len_dist = LogNormal::new((15_000f64).ln(), 0.7).unwrap();
+        let draw_len = |rng: &mut ChaCha8Rng| (len_dist.sample(rng) as u32).clamp(3_000, 300_000);
+        for _ in 0..n_catalog {
+            let c = creators[(rng.random::<f64>().powi(2) * n_creators as f64) as usize];
+            videos.push(Video {
+                creator: c,
+                len_ms: draw_len(&mut rng),
+                publish_ts: START_MS - rng.random_range(1..30) * DAY,
+            });
+        }
+        let mut weights: Vec<f64> = {
+            let mut ranks: Vec<usize> = (0..n_catalog).collect();
+            ranks.shuffle(&mut rng);
+            ranks
+                .iter()
+                .map(|&r| 1.0 / (r as f64 + 3.0).powf(0.95))
+                .collect()
+        };
+        // New organic uploads during the window.
+        for d in 0..days {
+            for &c in &creators {
+                if rng.random_bool(0.15) {
+                    let ts = START_MS + d as i64 * DAY + rng.random_range(8 * HOUR..23 * HOUR);
+                    videos.push(Video {
+                        creator: c,
+                        len_ms: draw_len(&mut rng),
+                        publish_ts: ts,
+                    });
+                    weights.push(1.0 / (rng.random_range(10.0..2000.0f64)));
+                }
+            }
+        }
+        // The most popular catalogue video's creator is the big account farms follow.
+        let top = (0..n_catalog)
+            .max_by(|&a, &b| weights[a].total_cmp(&weights[b]))
+            .unwrap();
+        let big_account = videos[top].creator;
+        let viral_video = {
+            let mut v = rng.random_range(0..n_catalog);
+            while v == top {
+                v = rng.random_range(0..n_catalog);
+            }
+            v as u32
+        };
+        // Client videos: tail and mid-popularity catalogue videos whose owners bought promotion.
+        let mut by_weight: Vec<usize> = (0..n_catalog).collect();
+        by_weight.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]));
+        let client_videos: Vec<u32> = by_weight[n_catalog / 10..]
+            .choose_multiple(&mut rng, (n_catalog / 8).clamp(10, 400))
+            .map(|&v| v as u32)
+            .collect();
+
+        // --- fan club of an idol (a creator that is not the big account) ---
+        let idol = creators
+            .iter()
+            .copied()
+            .find(|&c| {
+                c != big_account && Some(c) != videos.get(viral_video as usize).map(|v| v.creator)
+            })
+            .unwrap_or(creators[0]);
+        let n_fans = ((organic.len() as f64 * 0.015) as usize)
+            .max(30)
+            .min(organic.len() / 3);
+        let fans: Vec<u32> = organic
+            .iter()
+            .copied()
+            .filter(|&a| a != idol && a != big_account && kinds[a as usize] == Kind::Organic)
+            .take(n_fans)
+            .collect();
+        for &f in &fans {
+            kinds[f as usize] = Kind::Fan;
+        }
+        let mut idol_videos = Vec::new();
+        for d in 0..days {
+            idol_videos.push(videos.len() as u32);
+            videos.push(Video {
+                creator: idol,
+                len_ms: draw_len(&mut rng),
+                publish_ts: START_MS
+                    + d as i64 * DAY
+                    + 20 * HOUR
+                    + rng.random_range(-20 * MIN..20 * MIN),
+            });
+            weights.push(1.0 / 50.0);
+        }
+        let big_fans: Vec<u32> = organic
+            .choose_multiple(&mut rng, (organic.len() / 20).max(20))
+            .copied()
+            .filter(|&a| a != big_account)
+            .collect();
+
+        // --- farms: phones, IPs, schedules, templates ---
+        let mut farms = Vec::new();
+        for (stealth, members) in farm_specs {
+            let mut phones = Vec::new();
+            let ip_pool: Vec<u32> = if stealth {
+                // A proxy pool that overlaps organic CGNAT and home IPs.
+                (0..rng.random_range(30..60))
+                    .map(|_| rng.random_range(0..n_ips))
+                    .collect()
+            } else {
+                let k = rng.random_range(2..=4);
+                n_ips += k;
+                (n_ips - k..n_ips).collect()
+            };
+            let mut j = 0;
+            while j < members.len() {
+                let per = if stealth {
+                    1
+                } else {
+                    rng.random_range(1..=3usize)
+                };
+                let accounts: Vec<u32> = members[j..(j + per).min(members.len())].to_vec();
+                j += accounts.len();
+                phones.push(Phone {
+                    device: n_devices,
+                    accounts,
+                    ip: ip_pool[rng.random_range(0..ip_pool.len())],
+                });
+                n_devices += 1;
+            }
+            let publishers: Vec<u32> = members
+                .iter()
+                .copied()
+                .filter(|_| rng.random_bool(if stealth { 0.3 } else { 0.5 }))
+                .collect();
+            let mut publish_videos = HashMap::new();
+            let publish_offset = rng.random_range(9 * HOUR..22 * HOUR) / MIN * MIN;
+            for d in 0..days {
+                for &a in &publishers {
+                    publish_videos.insert((a, d), videos.len() as u32);
+                    videos.push(Video {
+                        creator: a,
+                        len_ms: draw_len(&mut rng),
+                        publish_ts: START_MS + d as i64 * DAY + publish_offset,
+                    });
+                    weights.push(1.0 / 5000.0);
+                }
+            }
+            let (n_tpl, n_dm_tpl) = (rng.random_range(2..=4), rng.random_range(1..=2));
+            farms.push(Farm {
+                stealth,
+                phones,
+                ip_pool,
+                templates: text::pick_templates(&mut rng, n_tpl, false),
+                dm_templates: text::pick_templates(&mut rng, n_dm_tpl, true),
+                login_offset: rng.random_range(7 * HOUR..10 * HOUR),
+                publish_offset,
+                nurture_offsets: (0..3)
+                    .map(|k| (9 + 5 * k) * HOUR + rng.random_range(0..2 * HOUR))
+                    .collect(),
+                publishers,
+                publish_videos,
+            });
+        }
+
+        let video_sampler = Sampler::new(weights.iter().copied());
+        let truth = videos
+            .iter()
+            .map(|_| TruthRow::default())
+            .collect::<Vec<_>>();
+        Sim {
+            rng,
+            kinds,
+            profiles,
+            farms,
+            video_sampler,
+            n_devices,
+            n_ips,
+            texts: Vec::new(),
+            text_ids: HashMap::new(),
+            truth,
+            creators,
+            big_account,
+            big_fans,
+            viral_video,
+            idol,
+            idol_videos,
+            fans,
+            client_videos,
+            hour_sampler: Sampler::new(DIURNAL.iter().copied()),
+            buf: Vec::new(),
+            videos,
+            cfg,
+        }
+    }
+
+    fn text_id(&mut self, s: String) -> u32 {
+        if let Some(&id) = self.text_ids.get(&s) {
+            return id;
+        }
+        let id = self.texts.len() as u32;
+        self.text_ids.insert(s.clone(), id);
+        self.texts.push(s);
+        id
+    }
+
+    fn diurnal_time(&mut self, day: u32) -> i64 {
+        let h = self.hour_sampler.sample(&mut self.rng) as i64;
+        START_MS + day as i64 * DAY + h * HOUR + self.rng.random_range(0..HOUR)
+    }
+
+    /// A feed pick: a video published before `ts`, by popularity.
+    fn feed_video(&mut self, ts: i64) -> Option<u32> {
+        for _ in 0..6 {
+            let v = self.video_sampler.sample(&mut self.rng);
+            if self.videos[v].publish_ts <= ts {
+                return Some(v as u32);
+            }
+        }
+        None
+    }
+
+    /// An organic watch ratio: skips, partial watches, completions, replays.
+    fn organic_ratio(&mut self) -> f64 {
+        let u: f64 = self.rng.random();
+        if u < 0.30 {
+            self.rng.random_range(0.02..0.2)
+        } else if u < 0.60 {
+            self.rng.random_range(0.2..0.95)
+        } else if u < 0.90 {
+            1.0
+        } else {
+            self.rng.random_range(1.0..2.5)
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        ts: i64,
+        account: u32,
+        action: Action,
+        target: u32,
+        device: u32,
+        ip: u32,
+        watch: u32,
+        video: u32,
+        text: u32,
+    ) {
+        self.buf.push(Ev {
+            ts,
+            account,
+            action,
+            target,
+            device,
+            ip,
+            watch,
+            video,
+            text,
+        });
+    }
+
+    /// One organic view with its follow-up interactions; returns the time after it.
+    fn organic_view(&mut self, a: u32, v: u32, ts: i64, ip: u32, ratio: f64, fan: bool) -> i64 {
+        let dev = self.profiles[a as usize].device;
+        let len = self.videos[v as usize].len_ms;
+        let watch = ((len as f64) * ratio) as u32;
+        self.push(ts, a, Action::View, v, dev, ip, watch, len, NONE);
+        let mut t = ts + watch as i64;
+        let r = ratio.min(1.0);
+        let (pl, pc, ps, pf) = if fan {
+            (0.9, 0.5, 0.2, 0.05)
+        } else {
+            (
+                0.02 + 0.12 * r * r,
+                0.004 + 0.02 * r,
+                0.002 + 0.01 * r,
+                0.002 * r,
+            )
+        };
+        if self.rng.random_bool(pl) {
+            t += self.rng.random_range(300..3000);
+            self.push(t, a, Action::Like, v, dev, ip, NONE, NONE, NONE);
+        }
+        if self.rng.random_bool(pc) {
+            t += self.rng.random_range(3 * SEC..20 * SEC);
+            let s = if fan {
+                text::fan_comment(&mut self.rng)
+            } else {
+                text::organic_comment(&mut self.rng)
+            };
+            let tid = self.text_id(s);
+            self.push(t, a, Action::Comment, v, dev, ip, NONE, NONE, tid);
+        }
+        if self.rng.random_bool(ps) {
+            t += self.rng.random_range(SEC..5 * SEC);
+            self.push(t, a, Action::Share, v, dev, ip, NONE, NONE, NONE);
+        }
+        if self.rng.random_bool(pf) {
+            t += self.rng.random_range(SEC..3 * SEC);
+            let c = self.videos[v as usize].creator;
+            if c != a {
+                self.push(t, a, Action::Follow, c, dev, ip, NONE, NONE, NONE);
+            }
+        }
+        t
+    }
+
+    fn organic_day(&mut self, a: u32, day: u32) {
+        let p = self.profiles[a as usize].clone();
+        let n_sessions = Poisson::new(p.sessions_per_day.max(0.01))
+            .unwrap()
+            .sample(&mut self.rng) as usize;
+        let mut first = true;
+        for _ in 0..n_sessions {
+            let start = self.diurnal_time(day);
+            let hour = ((start - START_MS).rem_euclid(DAY)) / HOUR;
+            let ip = match p.office_ip {
+                Some(o) if (9..18).contains(&hour) && self.rng.random_bool(0.8) => o,
+                _ if self.rng.random_bool(0.5) => p.home_ip,
+                _ => p.mobile_ip,
+            };
+            if first {
+                self.push(
+                    start,
+                    a,
+                    Action::Login,
+                    NONE,
+                    p.device,
+                    ip,
+                    NONE,
+                    NONE,
+                    NONE,
+                );
+                first = false;
+            }
+            let n_views = 1 + Exp::new(1.0 / p.views_per_session)
+                .unwrap()
+                .sample(&mut self.rng) as usize;
+            let mut t = start + self.rng.random_range(SEC..5 * SEC);
+            for _ in 0..n_views {
+                let Some(v) = self.feed_video(t) else {
+                    continue;
+                };
+                let ratio = self.organic_ratio();
+                t = self.organic_view(a, v, t, ip, ratio, false) + self.rng.random_range(500..3000);
+            }
+            if self.rng.random_bool(0.01) && !self.creators.is_empty() {
+                // An organic DM to a creator or friend.
+                let to = self.creators[self.rng.random_range(0..self.creators.len())];
+                if to != a {
+                    let s = text::organic_comment(&mut self.rng);
+                    let tid = self.text_id(s);
+                    self.push(t, a, Action::Dm, to, p.device, ip, NONE, NONE, tid);
+                }
+            }
+        }
+        // Creators publish their scheduled uploads.
+        if day == 0 && self.big_fans.binary_search(&a).is_ok() && self.rng.random_bool(0.3) {
+            let t = self.diurnal_time(day);
+            self.push(
+                t,
+                a,
+                Action::Follow,
+                self.big_account,
+                p.device,
+                p.home_ip,
+                NONE,
+                NONE,
+                NONE,
+            );
+        }
+    }
+
+    fn publish_organic(&mut self, day: u32) {
+        let lo = START_MS + day as i64 * DAY;
+        let hi = lo + DAY;
+        for v in 0..self.videos.len() {
+            let vid = self.videos[v];
+            if vid.publish_ts >= lo
+                && vid.publish_ts < hi
+                && !matches!(self.kinds[vid.creator as usize], Kind::Farm(_))
+            {
+                let p = &self.profiles[vid.creator as usize];
+                let (d, ip) = (p.device, p.home_ip);
+                self.push(
+                    vid.publish_ts,
+                    vid.creator,
+                    Action::Publish,
+                    v as u32,
+                    d,
+                    ip,
+                    NONE,
+                    vid.len_ms,
+                    NONE,
+                );
+            }
+        }
+    }
+
+    fn viral(&mut self, day: u32) {
+        if day != 0 {
+            return;
+        }
+        let release = START_MS + 19 * HOUR;
+        let exp = Exp::new(1.0 / (40.0 * MIN as f64)).unwrap();
+        for a in 0..self.kinds.len() as u32 {
+            if matches!(self.kinds[a as usize], Kind::Farm(_)) || !self.rng.random_bool(0.25) {
+                continue;
+            }
+            let t = release + exp.sample(&mut self.rng) as i64;
+            let p = &self.profiles[a as usize];
+            let ip = if self.rng.random_bool(0.5) {
+                p.home_ip
+            } else {
+                p.mobile_ip
+            };
+            let ratio = self.organic_ratio();
+            self.organic_view(a, self.viral_video, t, ip, ratio, false);
+        }
+    }
+
+    fn fan_club(&mut self, day: u32) {
+        let v = self.idol_videos[day as usize];
+        let release = self.videos[v as usize].publish_ts;
+        let delay = LogNormal::new((4.0 * MIN as f64).ln(), 0.9).unwrap();
+        let fans = self.fans.clone();
+        let _ = self.idol;
+        for a in fans {
+            if !self.rng.random_bool(0.85) {
+                continue;
+            }
+            let t = release + delay.sample(&mut self.rng) as i64;
+            let p = &self.profiles[a as usize];
+            let ip = if self.rng.random_bool(0.5) {
+                p.home_ip
+            } else {
+                p.mobile_ip
+            };
+            let ratio = self.rng.random_range(1.0..2.0);
+            self.organic_view(a, v, t, ip, ratio, true);
+        }
+    }
+
+    fn farm_day(&mut self, f: usize, day: u32) {
+        let farm = self.farms[f].clone();
+        let day0 = START_MS + day as i64 * DAY;
+        let stealth = farm.stealth;
+        let spin = stealth;
+        // Which account each phone has logged in; the console rotates them.
+        let pick_ip = |rng: &mut ChaCha8Rng, phone: &Phone| {
+            if stealth {
+                farm.ip_pool[rng.random_range(0..farm.ip_pool.len())]
+            } else if rng.random_bool(0.9) {
+                phone.ip
+            } else {
+                farm.ip_pool[rng.random_range(0..farm.ip_pool.len())]
+            }
+        };
+
+        // 1. Batch login (classic: all phones within seconds; stealth: organic-looking times).
+        for (pi, phone) in farm.phones.iter().enumerate() {
+            let ip = pick_ip(&mut self.rng, phone);
+            for (k, &a) in phone.accounts.iter().enumerate() {
+                let t = if stealth {
+                    self.diurnal_time(day)
+                } else {
+                    day0 + farm.login_offset
+                        + pi as i64 * 300
+                        + k as i64 * 90 * SEC
+                        + self.rng.random_range(0..3 * SEC)
+                };
+                self.push(
+                    t,
+                    a,
+                    Action::Login,
+                    NONE,
+                    phone.device,
+                    ip,
+                    NONE,
+                    NONE,
+                    NONE,
+                );
+            }
+        }
+
+        // 2. Nurture browsing.
+        for phone in &farm.phones {
+            for &a in &phone.accounts {
+                if stealth {
+                    // Organic-looking: organic times and watch ratios.
+                    for _ in 0..self.rng.random_range(1..=2) {
+                        let ip = pick_ip(&mut self.rng, phone);
+                        let mut t = self.diurnal_time(day);
+                        for _ in 0..self.rng.random_range(5..15) {
+                            let Some(v) = self.feed_video(t) else {
+                                continue;
+                            };
+                            let len = self.videos[v as usize].len_ms;
+                            let ratio = self.organic_ratio();
+                            let watch = (len as f64 * ratio) as u32;
+                            self.push(t, a, Action::View, v, phone.device, ip, watch, len, NONE);
+                            t += watch as i64 + self.rng.random_range(500..3000);
+                            if self.rng.random_bool(0.03) {
+                                self.push(
+                                    t,
+                                    a,
+                                    Action::Like,
+                                    v,
+                                    phone.device,
+                                    ip,
+                                    NONE,
+                                    NONE,
+                                    NONE,
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if !stealth {
+            for (s, &off) in farm.nurture_offsets.iter().enumerate() {
+                let start = day0 + off;
+                for phone in &farm.phones {
+                    let a = phone.accounts[(s + day as usize) % phone.accounts.len()];
+                    let ip = pick_ip(&mut self.rng, phone);
+                    let mut t = start + self.rng.random_range(0..5 * SEC);
+                    for _ in 0..self.rng.random_range(10..20) {
+                        let Some(v) = self.feed_video(t) else {
+                            continue;
+                        };
+                        let len = self.videos[v as usize].len_ms;
+                        // Scripted dwell: a fixed range, independent of the video's length.
+                        let watch = self.rng.random_range(8_000..15_000u32);
+                        self.push(t, a, Action::View, v, phone.device, ip, watch, len, NONE);
+                        t += watch as i64 + self.rng.random_range(800..1200);
+                        if self.rng.random_bool(0.1) {
+                            self.push(t, a, Action::Like, v, phone.device, ip, NONE, NONE, NONE);
+                        }
+                    }
+                }
+            }
+        }
+
+        // 3. Campaigns on clients' videos.
+        let n_campaigns = 6;
+        for c in 0..n_campaigns {
+            let v = self.client_videos[self.rng.random_range(0..self.client_videos.len())];
+            let len = self.videos[v as usize].len_ms;
+            let creator = self.videos[v as usize].creator;
+            let start = day0 + 9 * HOUR + c * 2 * HOUR + self.rng.random_range(0..HOUR);
+            let template = farm.templates[self.rng.random_range(0..farm.templates.len())];
+            for phone in &farm.phones {
+                let ip = pick_ip(&mut self.rng, phone);
+                for (k, &a) in phone.accounts.iter().enumerate() {
+                    let participate = if stealth { 0.6 } else { 0.95 };
+                    if !self.rng.random_bool(participate) {
+                        continue;
+                    }
+                    let mut t = if stealth {
+                        start + self.rng.random_range(0..3 * HOUR)
+                    } else {
+                        start + k as i64 * 90 * SEC + self.rng.random_range(0..5 * SEC)
+                    };
+                    let watch = if stealth {
+                        (len as f64 * self.rng.random_range(0.6..1.3)) as u32
+                    } else {
+                        len + self.rng.random_range(0..500)
+                    };
+                    self.push(t, a, Action::View, v, phone.device, ip, watch, len, NONE);
+                    t += watch as i64;
+                    let (pl, pc, ps, pf) = if stealth {
+                        (0.7, 0.3, 0.15, 0.3)
+                    } else {
+                        (0.95, 0.6, 0.3, 0.5)
+                    };
+                    if self.rng.random_bool(pl) {
+                        t += self.rng.random_range(500..2000);
+                        self.push(t, a, Action::Like, v, phone.device, ip, NONE, NONE, NONE);
+                    }
+                    if self.rng.random_bool(pc) {
+                        t += self.rng.random_range(2 * SEC..6 * SEC);
+                        let s = text::vary(&mut self.rng, template, spin);
+                        let tid = self.text_id(s);
+                        self.push(t, a, Action::Comment, v, phone.device, ip, NONE, NONE, tid);
+                    }
+                    if self.rng.random_bool(ps) {
+                        t += self.rng.random_range(SEC..3 * SEC);
+                        self.push(t, a, Action::Share, v, phone.device, ip, NONE, NONE, NONE);
+                    }
+                    if self.rng.random_bool(pf) && creator != a {
+                        t += self.rng.random_range(SEC..3 * SEC);
+                        self.push(
+                            t,
+                            a,
+                            Action::Follow,
+                            creator,
+                            phone.device,
+                            ip,
+                            NONE,
+                            NONE,
+                            NONE,
+                        );
+                    }
+                }
+            }
+        }
+
+        // 4. Bulk follow of the big account and its fans; 5. bulk DMs to those fans (day 0).
+        if day == 0 && !self.big_fans.is_empty() {
+            let start = day0 + farm.login_offset + 30 * MIN;
+            let fans = self.big_fans.clone();
+            for phone in &farm.phones {
+                let ip = pick_ip(&mut self.rng, phone);
+                for (k, &a) in phone.accounts.iter().enumerate() {
+                    if stealth && !self.rng.random_bool(0.6) {
+                        continue;
+                    }
+                    let mut t = if stealth {
+                        start + self.rng.random_range(0..6 * HOUR)
+                    } else {
+                        start + k as i64 * 5 * MIN + self.rng.random_range(0..5 * SEC)
+                    };
+                    self.push(
+                        t,
+                        a,
+                        Action::Follow,
+                        self.big_account,
+                        phone.device,
+                        ip,
+                        NONE,
+                        NONE,
+                        NONE,
+                    );
+                    let n_follow = self.rng.random_range(10..30).min(fans.len());
+                    for &to in fans.choose_multiple(&mut self.rng, n_follow) {
+                        t += if stealth {
+                            self.rng.random_range(20 * SEC..10 * MIN)
+                        } else {
+                            self.rng.random_range(2 * SEC..4 * SEC)
+                        };
+                        self.push(t, a, Action::Follow, to, phone.device, ip, NONE, NONE, NONE);
+                    }
+                    let n_dm = self.rng.random_range(5..15).min(fans.len());
+                    let tpl = farm.dm_templates[self.rng.random_range(0..farm.dm_templates.len())];
+                    for &to in fans.choose_multiple(&mut self.rng, n_dm) {
+                        t += if stealth {
+                            self.rng.random_range(30 * SEC..15 * MIN)
+                        } else {
+                            self.rng.random_range(3 * SEC..6 * SEC)
+                        };
+                        let s = text::vary(&mut self.rng, tpl, spin);
+                        let tid = self.text_id(s);
+                        self.push(t, a, Action::Dm, to, phone.device, ip, NONE, NONE, tid);
+                    }
+                }
+            }
+        }
+
+        // 6. Scheduled auto-publishing at the farm's minute of the day.
+        for phone in &farm.phones {
+            for &a in &phone.accounts {
+                let Some(&v) = farm.publish_videos.get(&(a, day)) else {
+                    continue;
+                };
+                let ip = pick_ip(&mut self.rng, phone);
+                let jitter = if stealth {
+                    self.rng.random_range(-90 * SEC..90 * SEC)
+                } else {
+                    self.rng.random_range(0..20 * SEC)
+                };
+                let t = self.videos[v as usize].publish_ts + jitter;
+                let len = self.videos[v as usize].len_ms;
+                self.push(t, a, Action::Publish, v, phone.device, ip, NONE, len, NONE);
+            }
+        }
+        let _ = (&farm.publishers, farm.publish_offset);
+    }
+
+    fn generate_day(&mut self, day: u32) {
+        self.big_fans.sort_unstable();
+        for a in 0..self.kinds.len() as u32 {
+            if !matches!(self.kinds[a as usize], Kind::Farm(_)) {
+                self.organic_day(a, day);
+            }
+        }
+        self.publish_organic(day);
+        self.viral(day);
+        self.fan_club(day);
+        for f in 0..self.farms.len() {
+            self.farm_day(f, day);
+        }
+    }
+
+    fn count_truth(&mut self, e: &Ev) {
+        if !matches!(
+            e.action,
+            Action::View | Action::Like | Action::Comment | Action::Share
+        ) {
+            return;
+        }
+        let farm = matches!(self.kinds[e.account as usize], Kind::Farm(_));
+        let t = &mut self.truth[e.target as usize];
+        match (e.action, farm) {
+            (Action::View, false) => {
+                t.organic_views += 1;
+                if e.watch != NONE && e.video != NONE && e.watch >= e.video {
+                    t.organic_completions += 1;
+                }
+            }
+            (Action::View, true) => t.farm_views += 1,
+            (Action::Like, false) => t.organic_likes += 1,
+            (Action::Like, true) => t.farm_likes += 1,
+            (Action::Comment, false) => t.organic_comments += 1,
+            (Action::Comment, true) => t.farm_comments += 1,
+            (Action::Share, false) => t.organic_shares += 1,
+            (Action::Share, true) => t.farm_shares += 1,
+            _ => {}
+        }
+    }
+
+    fn labels(&mut self, names: &Names) -> Vec<LabelRow> {
+        for (v, t) in self.truth.iter_mut().enumerate() {
+            t.target = names.videos[v].clone();
+        }
+        let mut rows: Vec<LabelRow> = self
+            .kinds
+            .iter()
+            .enumerate()
+            .map(|(a, k)| {
+                let (label, farm, tactic) = match *k {
+                    Kind::Farm(f) => (
+                        1,
+                        format!("F{}", f + 1),
+                        if self.farms[f as usize].stealth {
+                            "stealth"
+                        } else {
+                            "classic"
+                        },
+                    ),
+                    Kind::Organic => (0, String::new(), "organic"),
+                    Kind::PowerUser => (0, String::new(), "power_user"),
+                    Kind::Fan => (0, String::new(), "fan_club"),
+                };
+                LabelRow {
+                    account: names.accounts[a].clone(),
+                    label,
+                    farm,
+                    tactic,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| a.account.cmp(&b.account));
+        rows
+    }
+}
+
+/// Write `labels.csv`: account,label,farm,tactic.
+pub fn write_labels(path: &str, rows: &[LabelRow]) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["account", "label", "farm", "tactic"])?;
+    for r in rows {
+        w.write_record([
+            r.account.as_str(),
+            if r.label == 1 { "1" } else { "0" },
+            &r.farm,
+            r.tactic,
+        ])?;
+    }
+    w.flush()
+}
+
+/// Write `truth.csv`: per video, organic and farm counts. Completion means `watch_ms >= video_ms`.
+pub fn write_truth(path: &str, rows: &[TruthRow]) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record([
+        "target",
+        "organic_views",
+        "organic_likes",
+        "organic_comments",
+        "organic_shares",
+        "organic_completions",
+        "farm_views",
+        "farm_likes",
+        "farm_comments",
+        "farm_shares",
+    ])?;
+    let mut sorted: Vec<&TruthRow> = rows
+        .iter()
+        .filter(|r| r.organic_views + r.farm_views + r.organic_likes + r.farm_likes > 0)
+        .collect();
+    sorted.sort_by(|a, b| a.target.cmp(&b.target));
+    for r in sorted {
+        w.write_record([
+            r.target.clone(),
+            r.organic_views.to_string(),
+            r.organic_likes.to_string(),
+            r.organic_comments.to_string(),
+            r.organic_shares.to_string(),
+            r.organic_completions.to_string(),
+            r.farm_views.to_string(),
+            r.farm_likes.to_string(),
+            r.farm_comments.to_string(),
+            r.farm_shares.to_string(),
+        ])?;
+    }
+    w.flush()
+}

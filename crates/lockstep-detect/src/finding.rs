@@ -1,0 +1,63 @@
+//! What detectors emit: a [`Finding`] is one piece of evidence about a set of accounts, with a
+//! strength per member, the concrete shared values, and a 3-level label in the shape analysts
+//! know from commercial risk APIs (`label1 / label2 / label3`, description, detail).
+
+use lockstep_core::EventStore;
+use serde::Serialize;
+
+/// A stable detector identity, carried into every output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct DetectorId {
+    pub id: &'static str,
+    pub version: u32,
+}
+
+impl std::fmt::Display for DetectorId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.id, self.version)
+    }
+}
+
+/// Three-level label: family / tactic / specific signal, e.g.
+/// `group_control / shared_infrastructure / device_ip_cluster`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    pub label1: &'static str,
+    pub label2: &'static str,
+    pub label3: &'static str,
+}
+
+/// One shared value (device, IP, text) with the number of member accounts that used it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SharedValue {
+    pub kind: &'static str,
+    pub value: String,
+    pub accounts: u32,
+    /// Hubs (CGNAT, campus, office) are context, not evidence.
+    pub hub: bool,
+}
+
+/// One piece of evidence about a set of accounts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub detector: DetectorId,
+    pub label: Label,
+    /// Member accounts (store ids) with this finding's strength for each, in [0, 1].
+    pub members: Vec<(u32, f32)>,
+    /// Targets the members acted on together (store ids), most-hit first.
+    pub targets: Vec<u32>,
+    /// First and last event time (ms) of the evidence.
+    pub span: (i64, i64),
+    pub shared: Vec<SharedValue>,
+    /// Named figures behind the strength (counts, ratios), for reports.
+    pub figures: Vec<(&'static str, f64)>,
+    /// One plain-language sentence.
+    pub summary: String,
+}
+
+/// A detector reads the store and returns its findings. Detectors are independent: none reads
+/// another's output; fusion joins them.
+pub trait Detector: Send + Sync {
+    fn id(&self) -> DetectorId;
+    fn detect(&self, store: &EventStore) -> Vec<Finding>;
+}

@@ -1,0 +1,247 @@
+//! Fusion: from independent findings to per-account scores, flagged decisions, groups and reasons.
+//!
+//! A member's evidence from one detector is the strongest finding of that detector naming it (so
+//! overlapping findings of one detector are not double-counted); detectors combine as independent
+//! evidence, `score = 1 − Π_d (1 − w_d · s_d)`. Flagged accounts that share a finding are joined
+//! into groups; a group's label comes from the finding that carries most of its members' weight.
+
+use crate::finding::{DetectorId, Finding, Label, SharedValue};
+use crate::util::UnionFind;
+use lockstep_core::EventStore;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+pub struct FusionConfig {
+    /// Accounts scoring at or above this are flagged.
+    pub flag_threshold: f32,
+    /// Per-detector weight (default 1).
+    pub weights: BTreeMap<&'static str, f32>,
+}
+
+impl Default for FusionConfig {
+    fn default() -> Self {
+        FusionConfig {
+            flag_threshold: 0.5,
+            weights: BTreeMap::new(),
+        }
+    }
+}
+
+/// One account's verdict.
+#[derive(Debug, Clone, Default)]
+pub struct AccountVerdict {
+    pub score: f32,
+    pub flagged: bool,
+    /// Index into [`Detection::groups`].
+    pub group: Option<usize>,
+    /// Each detector's contribution, strongest first.
+    pub reasons: Vec<(DetectorId, f32)>,
+}
+
+/// A group of flagged accounts joined by shared findings.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// `G1`, `G2`, … by size, then by smallest member name.
+    pub id: String,
+    pub label: Label,
+    pub score: f32,
+    /// Member accounts (store ids), sorted by name.
+    pub members: Vec<u32>,
+    /// Indexes of the findings behind this group.
+    pub findings: Vec<usize>,
+    pub targets: Vec<u32>,
+    pub span: (i64, i64),
+    pub shared: Vec<SharedValue>,
+    pub summary: String,
+}
+
+/// Everything `detect` decided.
+#[derive(Debug, Clone, Default)]
+pub struct Detection {
+    pub findings: Vec<Finding>,
+    /// Indexed by account id.
+    pub accounts: Vec<AccountVerdict>,
+    pub groups: Vec<Group>,
+}
+
+impl Detection {
+    pub fn n_flagged(&self) -> usize {
+        self.accounts.iter().filter(|a| a.flagged).count()
+    }
+}
+
+pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> Detection {
+    let n = store.n_accounts();
+    // Strongest strength per (account, detector).
+    let mut per: Vec<BTreeMap<DetectorId, f32>> = vec![BTreeMap::new(); n];
+    for f in &findings {
+        for &(a, s) in &f.members {
+            let e = per[a as usize].entry(f.detector).or_insert(0.0);
+            *e = e.max(s.clamp(0.0, 1.0));
+        }
+    }
+    let mut accounts: Vec<AccountVerdict> = per
+        .into_iter()
+        .map(|m| {
+            let mut keep = 1.0f32;
+            let mut reasons: Vec<(DetectorId, f32)> = Vec::new();
+            for (d, s) in m {
+                let w = cfg.weights.get(d.id).copied().unwrap_or(1.0);
+                let c = (w * s).clamp(0.0, 1.0);
+                keep *= 1.0 - c;
+                if c > 0.0 {
+                    reasons.push((d, c));
+                }
+            }
+            reasons.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let score = (1.0 - keep).clamp(0.0, 1.0);
+            AccountVerdict {
+                score,
+                flagged: score >= cfg.flag_threshold,
+                group: None,
+                reasons,
+            }
+        })
+        .collect();
+
+    // Groups: flagged accounts that share a finding.
+    let mut uf = UnionFind::new(n);
+    for f in &findings {
+        let mut flagged = f
+            .members
+            .iter()
+            .map(|&(a, _)| a)
+            .filter(|&a| accounts[a as usize].flagged);
+        if let Some(first) = flagged.next() {
+            for a in flagged {
+                uf.union(first, a);
+            }
+        }
+    }
+    let mut comps: Vec<Vec<u32>> = uf
+        .components(2)
+        .into_iter()
+        .map(|c| {
+            c.into_iter()
+                .filter(|&a| accounts[a as usize].flagged)
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| c.len() >= 2)
+        .collect();
+    for c in comps.iter_mut() {
+        c.sort_by(|&a, &b| store.accounts.name(a).cmp(store.accounts.name(b)));
+    }
+    comps.sort_by(|a, b| {
+        b.len()
+            .cmp(&a.len())
+            .then_with(|| store.accounts.name(a[0]).cmp(store.accounts.name(b[0])))
+    });
+
+    let mut finding_of_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut group_of_account: Vec<Option<usize>> = vec![None; n];
+    for (g, c) in comps.iter().enumerate() {
+        for &a in c {
+            group_of_account[a as usize] = Some(g);
+        }
+    }
+    for (i, f) in findings.iter().enumerate() {
+        let mut gs: Vec<usize> = f
+            .members
+            .iter()
+            .filter_map(|&(a, _)| group_of_account[a as usize])
+            .collect();
+        gs.sort_unstable();
+        gs.dedup();
+        for g in gs {
+            finding_of_root.entry(g).or_default().push(i);
+        }
+    }
+    let groups: Vec<Group> = comps
+        .into_iter()
+        .enumerate()
+        .map(|(g, members)| {
+            let fids = finding_of_root.remove(&g).unwrap_or_default();
+            // The finding carrying most member weight names the group.
+            let lead = fids
+                .iter()
+                .copied()
+                .max_by(|&x, &y| {
+                    let w = |i: usize| {
+                        findings[i]
+                            .members
+                            .iter()
+                            .filter(|&&(a, _)| group_of_account[a as usize] == Some(g))
+                            .map(|&(_, s)| s as f64)
+                            .sum::<f64>()
+                    };
+                    w(x).total_cmp(&w(y)).then(y.cmp(&x))
+                })
+                .expect("a group comes from at least one finding");
+            let score = members
+                .iter()
+                .map(|&a| accounts[a as usize].score)
+                .sum::<f32>()
+                / members.len() as f32;
+            let span = fids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &i| {
+                (lo.min(findings[i].span.0), hi.max(findings[i].span.1))
+            });
+            let mut targets: Vec<u32> = Vec::new();
+            let mut shared: Vec<SharedValue> = Vec::new();
+            for &i in &fids {
+                for &t in &findings[i].targets {
+                    if !targets.contains(&t) && targets.len() < 30 {
+                        targets.push(t);
+                    }
+                }
+                for s in &findings[i].shared {
+                    if !shared
+                        .iter()
+                        .any(|x| x.kind == s.kind && x.value == s.value)
+                        && shared.len() < 60
+                    {
+                        shared.push(s.clone());
+                    }
+                }
+            }
+            let detectors: Vec<String> = {
+                let mut d: Vec<String> = fids
+                    .iter()
+                    .map(|&i| findings[i].detector.id.to_string())
+                    .collect();
+                d.sort();
+                d.dedup();
+                d
+            };
+            let summary = format!(
+                "{} flagged accounts. Evidence from {} ({}). {}",
+                members.len(),
+                detectors.join(", "),
+                if fids.len() == 1 {
+                    "1 finding".to_string()
+                } else {
+                    format!("{} findings", fids.len())
+                },
+                findings[lead].summary
+            );
+            for &a in &members {
+                accounts[a as usize].group = Some(g);
+            }
+            Group {
+                id: format!("G{}", g + 1),
+                label: findings[lead].label.clone(),
+                score,
+                members,
+                findings: fids,
+                targets,
+                span,
+                shared,
+                summary,
+            }
+        })
+        .collect();
+    Detection {
+        findings,
+        accounts,
+        groups,
+    }
+}
