@@ -1,1 +1,484 @@
-fn main() {}
+//! `lockstep`: find group-control (群控) farm engagement in short-video event logs.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use lockstep_core::EventStoreBuilder;
+use lockstep_io::{read_into, ByteCounter, Format, ReadError, ReadOptions, ReadReport};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Exit codes (also listed in the README).
+mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    // 2 is clap's usage error.
+    pub const INPUT_UNREADABLE: u8 = 3;
+    pub const BAD_INPUT: u8 = 4;
+    pub const OUTPUT: u8 = 5;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "lockstep",
+    version,
+    about = "Find fake engagement made by group-control (群控) phone farms in short-video event logs,\nexplain it, and recompute honest per-video metrics.",
+    after_help = "Examples:\n  lockstep simulate --scenario mixed --seed 7 --accounts 20000 --out events.parquet --labels labels.csv --truth truth.csv\n  lockstep detect events.parquet --out out/\n  lockstep eval --labels labels.csv --scores out/accounts.csv --truth truth.csv --videos out/videos.csv\n\nExit codes: 0 ok · 1 failure · 2 usage · 3 input unreadable · 4 bad input data · 5 cannot write output"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Detect farm accounts and groups; write accounts.csv, groups.json, videos.csv, report.html.
+    #[command(
+        after_help = "Input columns: ts (epoch ms or RFC 3339), account, action (view|like|comment|share|follow|dm|publish|login),\ntarget; optional device, ip, watch_ms, video_ms, text. Extra columns are ignored.\n\nExamples:\n  lockstep detect day.csv.gz --out out/\n  zcat day.jsonl.gz | lockstep detect - --format jsonl --out out/ --max-bad-rows 100"
+    )]
+    Detect {
+        /// Event files (CSV, JSONL, Parquet; .gz/.zst; `-` for stdin). Several are read as one log.
+        #[arg(required = true)]
+        events: Vec<String>,
+        /// Output directory (created if missing).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Input format, when the file name does not tell (csv, jsonl, parquet).
+        #[arg(long, value_parser = parse_format)]
+        format: Option<Format>,
+        /// Skip up to N bad rows (counted and reported) instead of failing on the first.
+        #[arg(long, default_value_t = 0)]
+        max_bad_rows: u64,
+        /// Accounts scoring at or above this are flagged.
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f32,
+        /// Print the run summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// No progress bar or summary on stderr.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Write a synthetic event log with ground truth (organic traffic, hard negatives, farms).
+    Simulate {
+        /// classic, stealth, organic or mixed.
+        #[arg(long, default_value = "mixed", value_parser = clap::builder::PossibleValuesParser::new(lockstep_sim::Scenario::NAMES))]
+        scenario: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 10_000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 1)]
+        days: u32,
+        /// Events file (.csv, .jsonl, .parquet; .gz/.zst for text).
+        #[arg(long, short)]
+        out: String,
+        /// labels.csv: account,label,farm,tactic.
+        #[arg(long)]
+        labels: Option<String>,
+        /// truth.csv: per video organic and farm counts.
+        #[arg(long)]
+        truth: Option<String>,
+    },
+    /// Judge detect's output against labels (and per-video truth).
+    Eval {
+        #[arg(long)]
+        labels: String,
+        /// accounts.csv written by detect.
+        #[arg(long)]
+        scores: String,
+        #[arg(long, requires = "videos")]
+        truth: Option<String>,
+        /// videos.csv written by detect.
+        #[arg(long, requires = "truth")]
+        videos: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::parse(s).ok_or_else(|| format!("unknown format {s:?} (csv, jsonl, parquet)"))
+}
+
+/// An error with the exit code it maps to.
+struct Failure {
+    code: u8,
+    err: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            code: exit::FAILURE,
+            err: e.into(),
+        }
+    }
+}
+
+fn with_code(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
+    move |err| Failure { code, err }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Detect {
+            events,
+            out,
+            format,
+            max_bad_rows,
+            threshold,
+            json,
+            quiet,
+        } => detect(&events, &out, format, max_bad_rows, threshold, json, quiet),
+        Cmd::Simulate {
+            scenario,
+            seed,
+            accounts,
+            days,
+            out,
+            labels,
+            truth,
+        } => simulate(
+            &scenario,
+            seed,
+            accounts,
+            days,
+            &out,
+            labels.as_deref(),
+            truth.as_deref(),
+        ),
+        Cmd::Eval {
+            labels,
+            scores,
+            truth,
+            videos,
+            json,
+        } => eval(&labels, &scores, truth.as_deref(), videos.as_deref(), json),
+    };
+    match r {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(f) => {
+            eprintln!("error: {:#}", f.err);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn read_error(e: ReadError) -> Failure {
+    let code = if e.is_data_error() {
+        exit::BAD_INPUT
+    } else {
+        exit::INPUT_UNREADABLE
+    };
+    Failure {
+        code,
+        err: e.into(),
+    }
+}
+
+fn progress_bar(total: Option<u64>, quiet: bool) -> Option<ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = match total {
+        Some(t) => {
+            let pb = ProgressBar::new(t);
+            pb.set_style(
+                ProgressStyle::with_template(
+                    "{msg:>10} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap()
+                .progress_chars("=> "),
+            );
+            pb
+        }
+        None => {
+            let pb = ProgressBar::new_spinner();
+            pb.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap());
+            pb
+        }
+    };
+    pb.enable_steady_tick(Duration::from_millis(120));
+    Some(pb)
+}
+
+fn detect(
+    events: &[String],
+    out: &PathBuf,
+    format: Option<Format>,
+    max_bad_rows: u64,
+    threshold: f32,
+    json: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let t0 = Instant::now();
+    let mut builder = EventStoreBuilder::new();
+    let mut reports: Vec<ReadReport> = Vec::new();
+    for path in events {
+        let size = if path == "-" {
+            None
+        } else {
+            std::fs::metadata(path).ok().map(|m| m.len())
+        };
+        let counter = ByteCounter::default();
+        let pb = progress_bar(size, quiet);
+        let opts = ReadOptions {
+            format,
+            max_bad_rows,
+            progress: Some(counter.clone()),
+        };
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let r = std::thread::scope(|s| {
+            if let Some(pb) = &pb {
+                pb.set_message("reading");
+                let (pb, counter, done) = (pb.clone(), counter.clone(), &done);
+                s.spawn(move || {
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        pb.set_position(counter.get());
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                });
+            }
+            let r = read_into(path, &opts, &mut builder);
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            r
+        });
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        let r = r.map_err(read_error)?;
+        if r.bad_rows > 0 && !quiet {
+            eprintln!(
+                "warning: {}: skipped {} bad rows (--max-bad-rows {max_bad_rows}); first:",
+                r.path, r.bad_rows
+            );
+            for b in &r.examples {
+                eprintln!("  {b}");
+            }
+        }
+        reports.push(r);
+    }
+    if builder.is_empty() {
+        return Err(Failure {
+            code: exit::BAD_INPUT,
+            err: anyhow::anyhow!("{}: no events", events.join(", ")),
+        });
+    }
+    let t_read = t0.elapsed();
+    let pb = progress_bar(None, quiet);
+    if let Some(pb) = &pb {
+        pb.set_message("indexing");
+    }
+    let store = builder.finish();
+    if let Some(pb) = &pb {
+        pb.set_message("detecting");
+    }
+    let t1 = Instant::now();
+    let detectors = lockstep_detect::registry();
+    let cfg = lockstep_detect::FusionConfig {
+        flag_threshold: threshold,
+        ..Default::default()
+    };
+    let det = lockstep_detect::detect(&store, &detectors, &cfg);
+    let t_detect = t1.elapsed();
+    if let Some(pb) = &pb {
+        pb.set_message("writing");
+    }
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("{}: cannot create output directory", out.display()))
+        .map_err(with_code(exit::OUTPUT))?;
+    let videos = lockstep_report::metrics::video_metrics(&store, &det);
+    let ids: Vec<_> = detectors.iter().map(|d| d.id()).collect();
+    let write = || -> Result<(), lockstep_report::WriteError> {
+        lockstep_report::write_accounts_csv(&out.join("accounts.csv"), &store, &det)?;
+        lockstep_report::write_groups_json(
+            &out.join("groups.json"),
+            &lockstep_report::groups_json(&store, &det, &ids),
+        )?;
+        lockstep_report::write_videos_csv(&out.join("videos.csv"), &store, &videos)?;
+        lockstep_report::write_report_html(
+            &out.join("report.html"),
+            &store,
+            &det,
+            &videos,
+            &events.join(", "),
+        )
+    };
+    write().map_err(|e| Failure {
+        code: exit::OUTPUT,
+        err: e.into(),
+    })?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let wall = t0.elapsed();
+    let bad: u64 = reports.iter().map(|r| r.bad_rows).sum();
+    let summary = serde_json::json!({
+        "events": store.len(),
+        "accounts": store.n_accounts(),
+        "targets": store.n_targets(),
+        "flagged": det.n_flagged(),
+        "groups": det.groups.len(),
+        "findings": det.findings.len(),
+        "bad_rows_skipped": bad,
+        "read_s": t_read.as_secs_f64(),
+        "detect_s": t_detect.as_secs_f64(),
+        "wall_s": wall.as_secs_f64(),
+        "out": out.display().to_string(),
+    });
+    if json {
+        println!("{summary}");
+    }
+    if !quiet {
+        eprintln!(
+            "lockstep detect: {} events, {} accounts, {} flagged ({:.2}%), {} groups, {} bad rows skipped\n  read {:.2}s · detect {:.2}s · wall {:.2}s · outputs in {}",
+            store.len(),
+            store.n_accounts(),
+            det.n_flagged(),
+            100.0 * det.n_flagged() as f64 / store.n_accounts().max(1) as f64,
+            det.groups.len(),
+            bad,
+            t_read.as_secs_f64(),
+            t_detect.as_secs_f64(),
+            wall.as_secs_f64(),
+            out.display()
+        );
+        for g in det.groups.iter().take(5) {
+            eprintln!(
+                "  {} {}/{}/{} · {} accounts · score {:.2}",
+                g.id,
+                g.label.label1,
+                g.label.label2,
+                g.label.label3,
+                g.members.len(),
+                g.score
+            );
+        }
+    }
+    Ok(())
+}
+
+fn simulate(
+    scenario: &str,
+    seed: u64,
+    accounts: usize,
+    days: u32,
+    out: &str,
+    labels: Option<&str>,
+    truth: Option<&str>,
+) -> Result<(), Failure> {
+    let t0 = Instant::now();
+    let scenario = lockstep_sim::Scenario::parse(scenario).expect("clap checked the name");
+    let cfg = lockstep_sim::SimConfig {
+        scenario,
+        seed,
+        accounts,
+        days,
+    };
+    let mut w = lockstep_io::open_event_writer(out).map_err(|e| Failure {
+        code: exit::OUTPUT,
+        err: e.into(),
+    })?;
+    let res = lockstep_sim::simulate(&cfg, w.as_mut()).map_err(|e| Failure {
+        code: exit::OUTPUT,
+        err: e.into(),
+    })?;
+    w.finish().map_err(|e| Failure {
+        code: exit::OUTPUT,
+        err: e.into(),
+    })?;
+    if let Some(p) = labels {
+        lockstep_sim::write_labels(p, &res.labels)
+            .with_context(|| format!("{p}: cannot write labels"))
+            .map_err(with_code(exit::OUTPUT))?;
+    }
+    if let Some(p) = truth {
+        lockstep_sim::write_truth(p, &res.truth)
+            .with_context(|| format!("{p}: cannot write truth"))
+            .map_err(with_code(exit::OUTPUT))?;
+    }
+    let farm = res.labels.iter().filter(|l| l.label == 1).count();
+    let secs = t0.elapsed().as_secs_f64();
+    eprintln!(
+        "lockstep simulate: {} scenario, seed {seed}: {} events, {} accounts ({} farm) in {:.2}s ({:.2}M events/s) → {out}",
+        scenario.name(),
+        res.events,
+        res.labels.len(),
+        farm,
+        secs,
+        res.events as f64 / secs / 1e6
+    );
+    Ok(())
+}
+
+fn eval(
+    labels: &str,
+    scores: &str,
+    truth: Option<&str>,
+    videos: Option<&str>,
+    json: bool,
+) -> Result<(), Failure> {
+    let l = lockstep_eval::load_labels(labels).map_err(|e| Failure {
+        code: exit::BAD_INPUT,
+        err: e.into(),
+    })?;
+    let s = lockstep_eval::load_scores(scores).map_err(|e| Failure {
+        code: exit::BAD_INPUT,
+        err: e.into(),
+    })?;
+    let a = lockstep_eval::eval_accounts(&l, &s);
+    let h = match (truth, videos) {
+        (Some(t), Some(v)) => Some(lockstep_eval::eval_videos(t, v).map_err(|e| Failure {
+            code: exit::BAD_INPUT,
+            err: e.into(),
+        })?),
+        _ => None,
+    };
+    if json {
+        println!("{}", serde_json::json!({"accounts": a, "videos": h}));
+        return Ok(());
+    }
+    println!(
+        "accounts            {} ({} fake, {} not in scores)",
+        a.accounts, a.positives, a.missing_from_scores
+    );
+    println!("average precision   {:.4}", a.average_precision);
+    println!("ROC-AUC             {:.4}", a.roc_auc);
+    println!(
+        "at flagged:         precision {:.4}  recall {:.4}  F1 {:.4}",
+        a.precision, a.recall, a.f1
+    );
+    println!(
+        "                    tp {} fp {} fn {} tn {}",
+        a.confusion.tp, a.confusion.fp, a.confusion.fn_, a.confusion.tn
+    );
+    println!(
+        "organic flagged     {:.4}%",
+        a.organic_flagged_share * 100.0
+    );
+    for (t, r) in &a.by_tactic {
+        println!(
+            "  {t:<16} {:>7} accounts, {:>6} flagged ({:.2}%)",
+            r.accounts,
+            r.flagged,
+            100.0 * r.flagged as f64 / r.accounts.max(1) as f64
+        );
+    }
+    if let Some(h) = h {
+        println!(
+            "honest metrics      {} inflated videos: like residual {:.4}, view residual {:.4}",
+            h.inflated_videos, h.like_residual, h.view_residual
+        );
+        println!(
+            "                    {} clean videos: likes removed {:.4}%, views removed {:.4}%",
+            h.clean_videos,
+            h.clean_video_like_loss * 100.0,
+            h.clean_video_view_loss * 100.0
+        );
+    }
+    Ok(())
+}

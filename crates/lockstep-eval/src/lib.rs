@@ -1,1 +1,540 @@
-//! placeholder
+//! Judging lockstep output against labels: ranking quality (average precision, ROC-AUC), the
+//! flagged decision (precision, recall, F1, share of organic accounts flagged, per tactic), and
+//! with per-video truth the honest-metric error.
+//!
+//! Accounts in the labels but absent from the scores (they never acted) count as score 0, not
+//! flagged; their number is reported.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: line {line}: {message}")]
+    Bad {
+        path: String,
+        line: u64,
+        message: String,
+    },
+    #[error("{path}: missing column `{column}`")]
+    MissingColumn { path: String, column: String },
+    #[error("{path}: no rows")]
+    Empty { path: String },
+}
+
+/// Average precision with ties handled as one threshold (as scikit-learn does):
+/// `AP = Σ_k (R_k − R_{k−1}) · P_k` over distinct scores in decreasing order.
+pub fn average_precision(scored: &[(f64, bool)]) -> f64 {
+    let pos = scored.iter().filter(|s| s.1).count();
+    if pos == 0 {
+        return 0.0;
+    }
+    let mut v: Vec<(f64, bool)> = scored.to_vec();
+    v.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (mut tp, mut fp, mut ap, mut last_recall) = (0usize, 0usize, 0.0, 0.0);
+    let mut i = 0;
+    while i < v.len() {
+        let s = v[i].0;
+        while i < v.len() && v[i].0 == s {
+            if v[i].1 {
+                tp += 1
+            } else {
+                fp += 1
+            }
+            i += 1;
+        }
+        let recall = tp as f64 / pos as f64;
+        let precision = tp as f64 / (tp + fp) as f64;
+        ap += (recall - last_recall) * precision;
+        last_recall = recall;
+    }
+    ap
+}
+
+/// ROC-AUC as the Mann–Whitney statistic, ties counting one half.
+pub fn roc_auc(scored: &[(f64, bool)]) -> f64 {
+    let pos = scored.iter().filter(|s| s.1).count() as f64;
+    let neg = scored.len() as f64 - pos;
+    if pos == 0.0 || neg == 0.0 {
+        return 0.5;
+    }
+    let mut v: Vec<(f64, bool)> = scored.to_vec();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Sum of positive ranks (average rank for ties).
+    let mut rank_sum = 0.0;
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j < v.len() && v[j].0 == v[i].0 {
+            j += 1;
+        }
+        let avg_rank = (i + 1 + j) as f64 / 2.0;
+        rank_sum += avg_rank * v[i..j].iter().filter(|s| s.1).count() as f64;
+        i = j;
+    }
+    (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Confusion {
+    pub tp: u64,
+    pub fp: u64,
+    pub fn_: u64,
+    pub tn: u64,
+}
+
+impl Confusion {
+    pub fn precision(&self) -> f64 {
+        if self.tp + self.fp == 0 {
+            0.0
+        } else {
+            self.tp as f64 / (self.tp + self.fp) as f64
+        }
+    }
+    pub fn recall(&self) -> f64 {
+        if self.tp + self.fn_ == 0 {
+            0.0
+        } else {
+            self.tp as f64 / (self.tp + self.fn_) as f64
+        }
+    }
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+/// One labelled account.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub account: String,
+    pub label: bool,
+    pub tactic: String,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Score {
+    pub score: f64,
+    pub flagged: bool,
+}
+
+fn col(path: &str, header: &[String], name: &str) -> Result<usize, EvalError> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| EvalError::MissingColumn {
+            path: path.into(),
+            column: name.into(),
+        })
+}
+
+fn rows(
+    path: &str,
+    mut f: impl FnMut(u64, &csv::StringRecord) -> Result<(), String>,
+) -> Result<Vec<String>, EvalError> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| match e.into_kind() {
+            csv::ErrorKind::Io(source) => EvalError::Io {
+                path: path.into(),
+                source,
+            },
+            other => EvalError::Bad {
+                path: path.into(),
+                line: 1,
+                message: format!("{other:?}"),
+            },
+        })?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| EvalError::Bad {
+            path: path.into(),
+            line: 1,
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(|s| s.trim().to_string())
+        .collect();
+    let mut rec = csv::StringRecord::new();
+    let mut n = 0;
+    loop {
+        match r.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(EvalError::Bad {
+                    path: path.into(),
+                    line: e.position().map_or(0, |p| p.line()),
+                    message: e.to_string(),
+                })
+            }
+        }
+        n += 1;
+        let line = rec.position().map_or(0, |p| p.line());
+        f(line, &rec).map_err(|message| EvalError::Bad {
+            path: path.into(),
+            line,
+            message,
+        })?;
+    }
+    if n == 0 {
+        return Err(EvalError::Empty { path: path.into() });
+    }
+    Ok(header)
+}
+
+/// Header of a CSV, for column lookup before reading rows.
+fn header(path: &str) -> Result<Vec<String>, EvalError> {
+    let mut r = csv::ReaderBuilder::new()
+        .from_path(path)
+        .map_err(|e| match e.into_kind() {
+            csv::ErrorKind::Io(source) => EvalError::Io {
+                path: path.into(),
+                source,
+            },
+            other => EvalError::Bad {
+                path: path.into(),
+                line: 1,
+                message: format!("{other:?}"),
+            },
+        })?;
+    Ok(r.headers()
+        .map_err(|e| EvalError::Bad {
+            path: path.into(),
+            line: 1,
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(|s| s.trim().to_string())
+        .collect())
+}
+
+fn field<'r>(rec: &'r csv::StringRecord, i: usize, name: &str) -> Result<&'r str, String> {
+    rec.get(i).ok_or_else(|| format!("missing field `{name}`"))
+}
+
+/// Read `labels.csv` (`account,label[,farm,tactic]`; label 1 = fake, 0 = organic).
+pub fn load_labels(path: &str) -> Result<Vec<Label>, EvalError> {
+    let h = header(path)?;
+    let (ia, il) = (col(path, &h, "account")?, col(path, &h, "label")?);
+    let it = h.iter().position(|c| c == "tactic");
+    let mut out = Vec::new();
+    rows(path, |_, rec| {
+        let label = match field(rec, il, "label")?.trim() {
+            "1" | "true" => true,
+            "0" | "false" => false,
+            other => return Err(format!("column `label`: expected 0 or 1, found {other:?}")),
+        };
+        out.push(Label {
+            account: field(rec, ia, "account")?.to_string(),
+            label,
+            tactic: it.and_then(|i| rec.get(i)).unwrap_or("").to_string(),
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Read `accounts.csv` (`account,score,flagged,…`).
+pub fn load_scores(path: &str) -> Result<FxHashMap<String, Score>, EvalError> {
+    let h = header(path)?;
+    let (ia, is, iflag) = (
+        col(path, &h, "account")?,
+        col(path, &h, "score")?,
+        col(path, &h, "flagged")?,
+    );
+    let mut out = FxHashMap::default();
+    rows(path, |_, rec| {
+        let s = field(rec, is, "score")?;
+        let score: f64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("column `score`: not a number: {s:?}"))?;
+        let flagged = matches!(field(rec, iflag, "flagged")?.trim(), "1" | "true");
+        out.insert(
+            field(rec, ia, "account")?.to_string(),
+            Score { score, flagged },
+        );
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TacticRow {
+    pub accounts: u64,
+    pub flagged: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountEval {
+    pub accounts: u64,
+    pub positives: u64,
+    pub missing_from_scores: u64,
+    pub average_precision: f64,
+    pub roc_auc: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub confusion: Confusion,
+    /// Share of organic (label 0) accounts flagged.
+    pub organic_flagged_share: f64,
+    pub by_tactic: BTreeMap<String, TacticRow>,
+}
+
+pub fn eval_accounts(labels: &[Label], scores: &FxHashMap<String, Score>) -> AccountEval {
+    let mut scored = Vec::with_capacity(labels.len());
+    let mut c = Confusion::default();
+    let mut missing = 0;
+    let mut by_tactic: BTreeMap<String, TacticRow> = BTreeMap::new();
+    for l in labels {
+        let s = scores.get(&l.account).copied().unwrap_or_else(|| {
+            missing += 1;
+            Score::default()
+        });
+        scored.push((s.score, l.label));
+        match (l.label, s.flagged) {
+            (true, true) => c.tp += 1,
+            (false, true) => c.fp += 1,
+            (true, false) => c.fn_ += 1,
+            (false, false) => c.tn += 1,
+        }
+        let t = by_tactic
+            .entry(if l.tactic.is_empty() {
+                (if l.label { "fake" } else { "organic" }).to_string()
+            } else {
+                l.tactic.clone()
+            })
+            .or_insert(TacticRow {
+                accounts: 0,
+                flagged: 0,
+            });
+        t.accounts += 1;
+        t.flagged += s.flagged as u64;
+    }
+    AccountEval {
+        accounts: labels.len() as u64,
+        positives: c.tp + c.fn_,
+        missing_from_scores: missing,
+        average_precision: average_precision(&scored),
+        roc_auc: roc_auc(&scored),
+        precision: c.precision(),
+        recall: c.recall(),
+        f1: c.f1(),
+        confusion: c,
+        organic_flagged_share: if c.fp + c.tn == 0 {
+            0.0
+        } else {
+            c.fp as f64 / (c.fp + c.tn) as f64
+        },
+        by_tactic,
+    }
+}
+
+/// Honest-metric error against per-video truth.
+#[derive(Debug, Clone, Serialize)]
+pub struct HonestEval {
+    /// Videos that received farm likes.
+    pub inflated_videos: u64,
+    /// Mean over inflated videos of |clean_likes − organic_likes| / farm_likes (0 = perfect).
+    pub like_residual: f64,
+    /// The same for views.
+    pub view_residual: f64,
+    /// Videos with no farm traffic.
+    pub clean_videos: u64,
+    /// Mean over clean videos of (likes − clean_likes) / likes: organic likes wrongly removed.
+    pub clean_video_like_loss: f64,
+    pub clean_video_view_loss: f64,
+}
+
+pub fn eval_videos(truth_path: &str, videos_path: &str) -> Result<HonestEval, EvalError> {
+    #[derive(Default, Clone, Copy)]
+    struct T {
+        ov: f64,
+        ol: f64,
+        fv: f64,
+        fl: f64,
+    }
+    let h = header(truth_path)?;
+    let idx: Vec<usize> = [
+        "target",
+        "organic_views",
+        "organic_likes",
+        "farm_views",
+        "farm_likes",
+    ]
+    .iter()
+    .map(|c| col(truth_path, &h, c))
+    .collect::<Result<_, _>>()?;
+    let mut truth: FxHashMap<String, T> = FxHashMap::default();
+    let num = |rec: &csv::StringRecord, i: usize, name: &str| -> Result<f64, String> {
+        let s = field(rec, i, name)?;
+        s.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("column `{name}`: not a number: {s:?}"))
+    };
+    rows(truth_path, |_, rec| {
+        truth.insert(
+            field(rec, idx[0], "target")?.to_string(),
+            T {
+                ov: num(rec, idx[1], "organic_views")?,
+                ol: num(rec, idx[2], "organic_likes")?,
+                fv: num(rec, idx[3], "farm_views")?,
+                fl: num(rec, idx[4], "farm_likes")?,
+            },
+        );
+        Ok(())
+    })?;
+    let h = header(videos_path)?;
+    let vi: Vec<usize> = ["target", "views", "clean_views", "likes", "clean_likes"]
+        .iter()
+        .map(|c| col(videos_path, &h, c))
+        .collect::<Result<_, _>>()?;
+    let (
+        mut n_inf,
+        mut like_res,
+        mut n_view_inf,
+        mut view_res,
+        mut n_clean,
+        mut like_loss,
+        mut n_clean_v,
+        mut view_loss,
+    ) = (0u64, 0.0, 0u64, 0.0, 0u64, 0.0, 0u64, 0.0);
+    rows(videos_path, |_, rec| {
+        let Some(t) = truth.get(field(rec, vi[0], "target")?) else {
+            return Ok(());
+        };
+        let (views, cviews, likes, clikes) = (
+            num(rec, vi[1], "views")?,
+            num(rec, vi[2], "clean_views")?,
+            num(rec, vi[3], "likes")?,
+            num(rec, vi[4], "clean_likes")?,
+        );
+        if t.fl > 0.0 {
+            n_inf += 1;
+            like_res += (clikes - t.ol).abs() / t.fl;
+        }
+        if t.fv > 0.0 {
+            n_view_inf += 1;
+            view_res += (cviews - t.ov).abs() / t.fv;
+        }
+        if t.fv == 0.0 && t.fl == 0.0 {
+            if likes > 0.0 {
+                n_clean += 1;
+                like_loss += (likes - clikes) / likes;
+            }
+            if views > 0.0 {
+                n_clean_v += 1;
+                view_loss += (views - cviews) / views;
+            }
+        }
+        Ok(())
+    })?;
+    let mean = |s: f64, n: u64| if n == 0 { 0.0 } else { s / n as f64 };
+    Ok(HonestEval {
+        inflated_videos: n_inf,
+        like_residual: mean(like_res, n_inf),
+        view_residual: mean(view_res, n_view_inf),
+        clean_videos: n_clean_v.max(n_clean),
+        clean_video_like_loss: mean(like_loss, n_clean),
+        clean_video_view_loss: mean(view_loss, n_clean_v),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ap_and_auc_by_hand() {
+        // Ranking: 0.9 P, 0.8 N, 0.7 P, 0.1 N.
+        let s = [(0.9, true), (0.8, false), (0.7, true), (0.1, false)];
+        // AP = 0.5·1 + 0.5·(2/3) = 0.8333…
+        assert!((average_precision(&s) - (0.5 + 0.5 * 2.0 / 3.0)).abs() < 1e-12);
+        // Pairs (P,N): (0.9>0.8) (0.9>0.1) (0.7<0.8) (0.7>0.1) → 3/4.
+        assert!((roc_auc(&s) - 0.75).abs() < 1e-12);
+        // Perfect and ties.
+        assert_eq!(average_precision(&[(1.0, true), (0.0, false)]), 1.0);
+        assert_eq!(roc_auc(&[(0.5, true), (0.5, false)]), 0.5);
+        // All tied: AP = base rate.
+        assert!(
+            (average_precision(&[(0.0, true), (0.0, false), (0.0, false), (0.0, false)]) - 0.25)
+                .abs()
+                < 1e-12
+        );
+    }
+
+    #[test]
+    fn confusion_by_hand() {
+        let c = Confusion {
+            tp: 8,
+            fp: 2,
+            fn_: 8,
+            tn: 82,
+        };
+        assert!((c.precision() - 0.8).abs() < 1e-12);
+        assert!((c.recall() - 0.5).abs() < 1e-12);
+        assert!((c.f1() - 2.0 * 0.8 * 0.5 / 1.3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn eval_accounts_counts_missing_as_zero() {
+        let labels = vec![
+            Label {
+                account: "a".into(),
+                label: true,
+                tactic: "classic".into(),
+            },
+            Label {
+                account: "b".into(),
+                label: false,
+                tactic: "organic".into(),
+            },
+            Label {
+                account: "c".into(),
+                label: true,
+                tactic: "classic".into(),
+            },
+        ];
+        let mut scores = FxHashMap::default();
+        scores.insert(
+            "a".to_string(),
+            Score {
+                score: 0.9,
+                flagged: true,
+            },
+        );
+        scores.insert(
+            "b".to_string(),
+            Score {
+                score: 0.2,
+                flagged: false,
+            },
+        );
+        let e = eval_accounts(&labels, &scores);
+        assert_eq!(e.missing_from_scores, 1);
+        assert_eq!(
+            e.confusion,
+            Confusion {
+                tp: 1,
+                fp: 0,
+                fn_: 1,
+                tn: 1
+            }
+        );
+        assert_eq!(e.by_tactic["classic"].flagged, 1);
+        // Ranking: a 0.9 (P), b 0.2 (N), c 0.0 (P) → AP = 0.5·1 + 0.5·(2/3).
+        assert!((e.average_precision - (0.5 + 1.0 / 3.0)).abs() < 1e-12);
+    }
+}

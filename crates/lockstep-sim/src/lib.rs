@@ -100,7 +100,7 @@ impl Default for SimConfig {
     }
 }
 
-/// One account's ground truth.
+/// One account's ground truth (only accounts that produced events are labelled).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelRow {
     pub account: String,
@@ -252,6 +252,8 @@ struct Sim {
     client_videos: Vec<u32>,
     hour_sampler: Sampler,
     buf: Vec<Ev>,
+    /// Accounts that produced at least one event (only these are labelled).
+    active: Vec<bool>,
 }
 
 /// Run a simulation, streaming events (in time order) into `out`.
@@ -273,6 +275,7 @@ pub fn simulate(cfg: &SimConfig, out: &mut dyn EventWriter) -> Result<SimOutput,
         };
         for e in &buf[..cut] {
             sim.count_truth(e);
+            sim.active[e.account as usize] = true;
             out.write(&names.typed(&sim, e))?;
             n_events += 1;
         }
@@ -629,6 +632,7 @@ impl Sim {
             client_videos,
             hour_sampler: Sampler::new(DIURNAL.iter().copied()),
             buf: Vec::new(),
+            active: vec![false; n],
             videos,
             cfg,
         }
@@ -1168,6 +1172,7 @@ impl Sim {
             .kinds
             .iter()
             .enumerate()
+            .filter(|&(a, _)| self.active[a])
             .map(|(a, k)| {
                 let (label, farm, tactic) = match *k {
                     Kind::Farm(f) => (

@@ -39,7 +39,9 @@ impl Default for SharedInfraDetector {
     fn default() -> Self {
         SharedInfraDetector {
             min_group: 5,
-            hub_reach: 0.5,
+            // Measured on simulated days (seeds 1–3): farm IPs reach ≤ 0.20 other IPs per device,
+            // CGNAT/office IPs ≥ 0.47 even within one day; 0.33 sits in the gap.
+            hub_reach: 0.33,
             hub_max_devices: 2_000,
         }
     }

@@ -1,0 +1,189 @@
+//! Honest per-video metrics: what the ranking signals are with and without flagged accounts.
+//!
+//! *Clean* counts drop every event of a flagged account; *weighted* counts weight each event by
+//! `1 − score` of its account, for consumers that prefer a soft correction. A view is a completion
+//! when `watch_ms >= video_ms` (views missing either are not counted in the rate).
+
+use lockstep_core::{Action, EventStore};
+use lockstep_detect::Detection;
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct VideoMetrics {
+    pub target: u32,
+    pub views: u64,
+    pub clean_views: u64,
+    pub likes: u64,
+    pub clean_likes: u64,
+    pub comments: u64,
+    pub clean_comments: u64,
+    pub shares: u64,
+    pub clean_shares: u64,
+    /// Views with both `watch_ms` and `video_ms` known (the completion-rate denominator).
+    pub timed_views: u64,
+    pub completions: u64,
+    pub clean_timed_views: u64,
+    pub clean_completions: u64,
+    pub weighted_views: f64,
+    pub weighted_likes: f64,
+    pub weighted_comments: f64,
+    pub weighted_shares: f64,
+}
+
+fn rate(num: u64, den: u64) -> Option<f64> {
+    (den > 0).then(|| num as f64 / den as f64)
+}
+
+impl VideoMetrics {
+    pub fn completion_rate(&self) -> Option<f64> {
+        rate(self.completions, self.timed_views)
+    }
+    pub fn clean_completion_rate(&self) -> Option<f64> {
+        rate(self.clean_completions, self.clean_timed_views)
+    }
+    /// Raw engagement (views + likes + comments + shares) over clean engagement; 1 = no inflation.
+    pub fn inflation(&self) -> f64 {
+        let raw = self.views + self.likes + self.comments + self.shares;
+        let clean = self.clean_views + self.clean_likes + self.clean_comments + self.clean_shares;
+        if clean == 0 {
+            if raw == 0 {
+                1.0
+            } else {
+                raw as f64
+            }
+        } else {
+            raw as f64 / clean as f64
+        }
+    }
+    /// Share of likes that came from flagged accounts.
+    pub fn flagged_like_share(&self) -> f64 {
+        if self.likes == 0 {
+            0.0
+        } else {
+            (self.likes - self.clean_likes) as f64 / self.likes as f64
+        }
+    }
+    pub fn flagged_view_share(&self) -> f64 {
+        if self.views == 0 {
+            0.0
+        } else {
+            (self.views - self.clean_views) as f64 / self.views as f64
+        }
+    }
+}
+
+/// Metrics for every target that received a view, like, comment or share, ordered by target name.
+pub fn video_metrics(store: &EventStore, det: &Detection) -> Vec<VideoMetrics> {
+    let mut out: Vec<VideoMetrics> = Vec::new();
+    for t in 0..store.n_targets() as u32 {
+        let mut m = VideoMetrics {
+            target: t,
+            ..Default::default()
+        };
+        let mut any = false;
+        for &e in store.events_on_target(t) {
+            let a = store.account[e as usize] as usize;
+            let v = &det.accounts[a];
+            let clean = !v.flagged;
+            let w = 1.0 - v.score as f64;
+            match store.action(e) {
+                Action::View => {
+                    any = true;
+                    m.views += 1;
+                    m.weighted_views += w;
+                    let timed = store.watch_of(e).zip(store.video_len_of(e));
+                    if let Some((watch, len)) = timed {
+                        m.timed_views += 1;
+                        let done = watch >= len;
+                        m.completions += done as u64;
+                        if clean {
+                            m.clean_timed_views += 1;
+                            m.clean_completions += done as u64;
+                        }
+                    }
+                    m.clean_views += clean as u64;
+                }
+                Action::Like => {
+                    any = true;
+                    m.likes += 1;
+                    m.clean_likes += clean as u64;
+                    m.weighted_likes += w;
+                }
+                Action::Comment => {
+                    any = true;
+                    m.comments += 1;
+                    m.clean_comments += clean as u64;
+                    m.weighted_comments += w;
+                }
+                Action::Share => {
+                    any = true;
+                    m.shares += 1;
+                    m.clean_shares += clean as u64;
+                    m.weighted_shares += w;
+                }
+                _ => {}
+            }
+        }
+        if any {
+            out.push(m);
+        }
+    }
+    out.sort_by(|a, b| {
+        store
+            .targets
+            .name(a.target)
+            .cmp(store.targets.name(b.target))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lockstep_core::{EventStoreBuilder, RawEvent};
+    use lockstep_detect::AccountVerdict;
+
+    #[test]
+    fn clean_counts_drop_flagged_accounts() {
+        let mut b = EventStoreBuilder::new();
+        let rows = [
+            ("1", "real", "view", "v", "10000", "10000"),
+            ("2", "real", "like", "v", "", ""),
+            ("3", "fake", "view", "v", "12000", "10000"),
+            ("4", "fake", "like", "v", "", ""),
+            ("5", "fake", "comment", "v", "", ""),
+            ("6", "real2", "view", "v", "3000", "10000"),
+        ];
+        for (ts, a, act, t, w, l) in rows {
+            b.push_raw(&RawEvent {
+                ts,
+                account: a,
+                action: act,
+                target: t,
+                watch_ms: Some(w),
+                video_ms: Some(l),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        let s = b.finish();
+        let mut det = Detection {
+            accounts: vec![AccountVerdict::default(); s.n_accounts()],
+            ..Default::default()
+        };
+        let fake = s.accounts.get("fake").unwrap() as usize;
+        det.accounts[fake] = AccountVerdict {
+            score: 0.75,
+            flagged: true,
+            ..Default::default()
+        };
+        let m = &video_metrics(&s, &det)[0];
+        assert_eq!((m.views, m.clean_views), (3, 2));
+        assert_eq!((m.likes, m.clean_likes), (2, 1));
+        assert_eq!((m.comments, m.clean_comments), (1, 0));
+        assert_eq!(m.completion_rate(), Some(2.0 / 3.0));
+        assert_eq!(m.clean_completion_rate(), Some(0.5));
+        assert!((m.weighted_likes - 1.25).abs() < 1e-9);
+        assert!((m.inflation() - 6.0 / 3.0).abs() < 1e-9);
+        assert!((m.flagged_like_share() - 0.5).abs() < 1e-9);
+    }
+}
