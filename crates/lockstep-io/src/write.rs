@@ -337,3 +337,18 @@ impl EventWriter for ParquetEventWriter {
             })
     }
 }
+
+/// Simulated or converted events can go straight into a store (tests, benchmarks). `finish` is
+/// a no-op here: call [`EventStoreBuilder::finish`] to get the store.
+impl EventWriter for lockstep_core::EventStoreBuilder {
+    fn write(&mut self, e: &TypedEvent<'_>) -> Result<(), WriteError> {
+        self.push(e).map_err(|fe| WriteError::Io {
+            path: "<memory>".into(),
+            source: io::Error::other(fe.to_string()),
+        })
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), WriteError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,182 @@
+//! The binary end to end: simulate → detect → eval, determinism, contract columns, exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lockstep(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> Output {
+    let o = lockstep(args);
+    assert!(
+        o.status.success(),
+        "lockstep {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn p(dir: &Path, name: &str) -> String {
+    dir.join(name).to_str().unwrap().to_string()
+}
+
+#[test]
+fn simulate_is_deterministic_per_seed() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    for (name, seed) in [("a.csv", "4"), ("b.csv", "4"), ("c.csv", "5")] {
+        ok(&[
+            "simulate",
+            "--scenario",
+            "stealth",
+            "--seed",
+            seed,
+            "--accounts",
+            "1500",
+            "--out",
+            &p(dir, name),
+            "--labels",
+            &p(dir, &format!("{name}.labels")),
+        ]);
+    }
+    let read = |n: &str| std::fs::read(dir.join(n)).unwrap();
+    assert_eq!(read("a.csv"), read("b.csv"));
+    assert_eq!(read("a.csv.labels"), read("b.csv.labels"));
+    assert_ne!(read("a.csv"), read("c.csv"));
+}
+
+#[test]
+fn simulate_detect_eval_end_to_end() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let (ev, labels, truth) = (
+        p(dir, "ev.parquet"),
+        p(dir, "labels.csv"),
+        p(dir, "truth.csv"),
+    );
+    ok(&[
+        "simulate",
+        "--scenario",
+        "classic",
+        "--seed",
+        "9",
+        "--accounts",
+        "4000",
+        "--out",
+        &ev,
+        "--labels",
+        &labels,
+        "--truth",
+        &truth,
+    ]);
+    let out1 = p(dir, "out1");
+    let out2 = p(dir, "out2");
+    let o = ok(&["detect", &ev, "--out", &out1, "--json", "-q"]);
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(summary["flagged"].as_u64().unwrap() > 0);
+    ok(&["detect", &ev, "--out", &out2, "-q"]);
+    for f in ["accounts.csv", "groups.json", "videos.csv", "report.html"] {
+        let a = std::fs::read(Path::new(&out1).join(f)).unwrap();
+        let b = std::fs::read(Path::new(&out2).join(f)).unwrap();
+        assert!(!a.is_empty(), "{f} empty");
+        if f != "report.html" {
+            assert_eq!(a, b, "{f} differs between runs");
+        }
+    }
+    let accounts = std::fs::read_to_string(Path::new(&out1).join("accounts.csv")).unwrap();
+    assert!(accounts.starts_with("account,score,flagged,group,reasons"));
+    let videos = std::fs::read_to_string(Path::new(&out1).join("videos.csv")).unwrap();
+    assert!(videos.starts_with("target,views,clean_views,likes,clean_likes,comments,clean_comments,shares,clean_shares,completion_rate,clean_completion_rate"));
+    let groups: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(&out1).join("groups.json")).unwrap(),
+    )
+    .unwrap();
+    let g0 = &groups["groups"][0];
+    assert_eq!(g0["id"], "G1");
+    assert_eq!(g0["label"]["label1"], "group_control");
+    assert!(g0["members"].as_array().unwrap().len() >= 5);
+    assert!(g0["shared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["kind"] == "ip" && s["hub"] == false));
+    let html = std::fs::read_to_string(Path::new(&out1).join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("G1"));
+
+    let o = ok(&[
+        "eval",
+        "--labels",
+        &labels,
+        "--scores",
+        &p(Path::new(&out1), "accounts.csv"),
+        "--truth",
+        &truth,
+        "--videos",
+        &p(Path::new(&out1), "videos.csv"),
+        "--json",
+    ]);
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        e["accounts"]["average_precision"].as_f64().unwrap() >= 0.97,
+        "{e}"
+    );
+    assert!(e["accounts"]["precision"].as_f64().unwrap() >= 0.95, "{e}");
+    assert!(
+        e["videos"]["like_residual"].as_f64().unwrap() <= 0.10,
+        "{e}"
+    );
+    assert!(
+        e["videos"]["clean_video_like_loss"].as_f64().unwrap() <= 0.01,
+        "{e}"
+    );
+}
+
+#[test]
+fn exit_codes_mean_something() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let out = p(dir, "out");
+    let o = lockstep(&["detect", &p(dir, "missing.csv"), "--out", &out]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.csv"));
+    std::fs::write(
+        dir.join("bad.csv"),
+        "ts,account,action,target\n1,a,view,v\n2,a,jump,v\n",
+    )
+    .unwrap();
+    let o = lockstep(&["detect", &p(dir, "bad.csv"), "--out", &out]);
+    assert_eq!(o.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("`action`") && err.contains("jump"),
+        "{err}"
+    );
+    let o = lockstep(&[
+        "detect",
+        &p(dir, "bad.csv"),
+        "--out",
+        &out,
+        "--max-bad-rows",
+        "1",
+        "-q",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = lockstep(&["detect", "--out", &out]);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    assert_eq!(
+        lockstep(&["detect", &p(dir, "empty.csv"), "--out", &out])
+            .status
+            .code(),
+        Some(4)
+    );
+}

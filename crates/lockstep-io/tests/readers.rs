@@ -1,0 +1,325 @@
+//! Every reader format, compression, and each bad-input case named in the contract.
+
+use lockstep_core::{Action, EventStoreBuilder, TypedEvent};
+use lockstep_io::{open_event_writer, read_events, Format, Location, ReadError, ReadOptions};
+use std::io::Write;
+
+fn sample_events() -> Vec<TypedEvent<'static>> {
+    vec![
+        TypedEvent {
+            ts: 2000,
+            account: "alice",
+            action: Action::View,
+            target: "v1",
+            device: Some("d1"),
+            ip: Some("1.2.3.4"),
+            watch_ms: Some(5000),
+            video_ms: Some(10000),
+            text: None,
+        },
+        TypedEvent {
+            ts: 1000,
+            account: "bob",
+            action: Action::Comment,
+            target: "v1",
+            device: None,
+            ip: None,
+            watch_ms: None,
+            video_ms: None,
+            text: Some("哈哈哈, \"quoted\"\nnewline 👍"),
+        },
+        TypedEvent {
+            ts: 3000,
+            account: "alice",
+            action: Action::Login,
+            target: "",
+            device: Some("d1"),
+            ip: Some("1.2.3.4"),
+            watch_ms: None,
+            video_ms: None,
+            text: None,
+        },
+        TypedEvent {
+            ts: 3000,
+            account: "carol",
+            action: Action::Follow,
+            target: "alice",
+            device: Some("d2"),
+            ip: Some("5.6.7.8"),
+            watch_ms: None,
+            video_ms: None,
+            text: None,
+        },
+    ]
+}
+
+fn write_with(path: &str) {
+    let mut w = open_event_writer(path).unwrap();
+    for e in sample_events() {
+        w.write(&e).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// The store as comparable rows.
+fn rows(path: &str) -> Vec<String> {
+    let (s, rep) = read_events(path, &ReadOptions::default()).unwrap();
+    assert_eq!(rep.events, 4);
+    assert_eq!(rep.bad_rows, 0);
+    (0..s.len() as u32)
+        .map(|e| {
+            format!(
+                "{} {} {} {} {:?} {:?} {:?} {:?} {:?}",
+                s.ts[e as usize],
+                s.accounts.name(s.account[e as usize]),
+                s.action(e),
+                s.targets.name(s.target[e as usize]),
+                s.device_of(e).map(|d| s.devices.name(d)),
+                s.ip_of(e).map(|d| s.ips.name(d)),
+                s.watch_of(e),
+                s.video_len_of(e),
+                s.text_of(e)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn all_formats_and_compressions_read_the_same_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reference: Option<Vec<String>> = None;
+    for name in [
+        "e.csv",
+        "e.jsonl",
+        "e.parquet",
+        "e.csv.gz",
+        "e.jsonl.zst",
+        "e.csv.zst",
+        "e.jsonl.gz",
+    ] {
+        let p = dir.path().join(name);
+        let p = p.to_str().unwrap();
+        write_with(p);
+        let r = rows(p);
+        // Time order, stable for ties.
+        assert!(r[0].starts_with("1000 bob comment"), "{name}: {r:?}");
+        match &reference {
+            None => reference = Some(r),
+            Some(x) => assert_eq!(&r, x, "{name} differs"),
+        }
+    }
+    let r = reference.unwrap();
+    assert!(r[1].contains("Some(5000) Some(10000)"), "{r:?}");
+    assert!(
+        r[0].contains("哈哈哈, \\\"quoted\\\"\\nnewline 👍"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn compressed_input_is_recognised_whatever_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("real.csv.gz");
+    write_with(gz.to_str().unwrap());
+    let renamed = dir.path().join("misnamed.csv");
+    std::fs::rename(&gz, &renamed).unwrap();
+    assert_eq!(rows(renamed.to_str().unwrap()).len(), 4);
+}
+
+fn write_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+    let p = dir.path().join(name);
+    std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn err(path: &str) -> ReadError {
+    read_events(path, &ReadOptions::default()).unwrap_err()
+}
+
+#[test]
+fn csv_extras_rfc3339_and_tabs() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(
+        &dir,
+        "a.csv",
+        b"action,extra,ts,account,target\nlike,x,2026-11-02T00:00:01+08:00,a,v\nVIEW,y,1000,b,v\n",
+    );
+    let (s, _) = read_events(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(s.ts, vec![1000, 1_793_548_801_000]);
+    let p = write_file(
+        &dir,
+        "b.tsv",
+        b"ts\taccount\taction\ttarget\n1\ta\tlike\tv\n",
+    );
+    assert_eq!(read_events(&p, &ReadOptions::default()).unwrap().0.len(), 1);
+}
+
+#[test]
+fn bad_timestamp_names_file_line_column_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(
+        &dir,
+        "bad.csv",
+        b"ts,account,action,target\n1,a,view,v\nyesterday,a,view,v\n",
+    );
+    let e = err(&p);
+    let msg = e.to_string();
+    match e {
+        ReadError::BadRow(b) => {
+            assert_eq!(b.location, Location::Line(3));
+            assert_eq!(b.column, "ts");
+            assert_eq!(b.value, "yesterday");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        msg.contains("bad.csv")
+            && msg.contains("line 3")
+            && msg.contains("`ts`")
+            && msg.contains("yesterday"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unknown_action_too_few_fields_invalid_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(&dir, "a.csv", b"ts,account,action,target\n1,a,poke,v\n");
+    assert!(matches!(err(&p), ReadError::BadRow(b) if b.column == "action" && b.value == "poke"));
+    let p = write_file(&dir, "b.csv", b"ts,account,action,target\n1,a,view\n");
+    let e = err(&p);
+    assert!(
+        matches!(&e, ReadError::BadRow(b) if b.column == "target" && b.reason.contains("too few fields")),
+        "{e}"
+    );
+    let p = write_file(
+        &dir,
+        "c.csv",
+        b"ts,account,action,target\n1,a\xff\xfe,view,v\n",
+    );
+    assert!(
+        matches!(err(&p), ReadError::BadRow(b) if b.column == "account" && b.reason == "invalid UTF-8")
+    );
+    let p = write_file(&dir, "d.jsonl", b"{\"ts\":1,\"account\":\"a\",\"action\":\"view\",\"target\":\"v\"}\n{\"ts\":1,\"account\":\"a\",\"target\":\"v\"}\n");
+    assert!(
+        matches!(err(&p), ReadError::BadRow(b) if b.column == "action" && b.location == Location::Line(2))
+    );
+    let p = write_file(&dir, "e.jsonl", b"not json\n");
+    assert!(matches!(err(&p), ReadError::BadRow(b) if b.location == Location::Line(1)));
+}
+
+#[test]
+fn missing_column_missing_file_empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(&dir, "a.csv", b"ts,account,target\n1,a,v\n");
+    let e = err(&p);
+    assert!(
+        matches!(
+            &e,
+            ReadError::MissingColumn {
+                column: "action",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("found: ts, account, target"));
+    let e = err(dir.path().join("nope.csv").to_str().unwrap());
+    assert!(matches!(e, ReadError::Open { .. }) && !e.is_data_error());
+    let p = write_file(&dir, "empty.csv", b"");
+    assert!(matches!(err(&p), ReadError::Empty { .. }));
+    let p = write_file(&dir, "header.csv", b"ts,account,action,target\n");
+    assert!(matches!(err(&p), ReadError::Empty { .. }));
+    let p = write_file(&dir, "empty.jsonl", b"\n\n");
+    assert!(matches!(err(&p), ReadError::Empty { .. }));
+    let p = write_file(&dir, "empty.parquet", b"");
+    assert!(matches!(err(&p), ReadError::Empty { .. }));
+    let p = write_file(&dir, "junk.parquet", b"this is not parquet at all");
+    assert!(matches!(err(&p), ReadError::Parquet { .. }));
+    let e = read_events(&write_file(&dir, "x.txt", b"a"), &ReadOptions::default()).unwrap_err();
+    assert!(matches!(e, ReadError::UnknownFormat { .. }));
+    let opts = ReadOptions {
+        format: Some(Format::Csv),
+        ..Default::default()
+    };
+    assert!(read_events(
+        &write_file(&dir, "y.txt", b"ts,account,action,target\n1,a,like,v\n"),
+        &opts
+    )
+    .is_ok());
+}
+
+#[test]
+fn max_bad_rows_skips_counts_and_then_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(
+        &dir,
+        "a.csv",
+        b"ts,account,action,target\n1,a,view,v\nx,a,view,v\n2,a,poke,v\n3,b,like,v\n",
+    );
+    let opts = ReadOptions {
+        max_bad_rows: 2,
+        ..Default::default()
+    };
+    let (s, rep) = read_events(&p, &opts).unwrap();
+    assert_eq!((s.len(), rep.rows, rep.bad_rows), (2, 4, 2));
+    assert_eq!(rep.examples[0].location, Location::Line(3));
+    assert_eq!(rep.examples[1].column, "action");
+    let opts = ReadOptions {
+        max_bad_rows: 1,
+        ..Default::default()
+    };
+    match read_events(&p, &opts).unwrap_err() {
+        ReadError::TooManyBadRows {
+            count,
+            limit,
+            first,
+            ..
+        } => {
+            assert_eq!((count, limit), (2, 1));
+            assert_eq!(first.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn parquet_null_in_required_column_names_the_row() {
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("n.parquet");
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        ("ts", Arc::new(Int64Array::from(vec![1, 2, 3]))),
+        (
+            "account",
+            Arc::new(StringArray::from(vec![Some("a"), None, Some("c")])),
+        ),
+        (
+            "action",
+            Arc::new(StringArray::from(vec!["view", "like", "share"])),
+        ),
+        ("target", Arc::new(StringArray::from(vec!["v", "v", "v"]))),
+    ];
+    let batch = RecordBatch::try_from_iter(cols).unwrap();
+    let f = std::fs::File::create(&p).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    match err(p.to_str().unwrap()) {
+        ReadError::BadRow(b) => {
+            assert_eq!(b.location, Location::Row(1));
+            assert_eq!(b.column, "account");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn builder_is_an_event_writer() {
+    let mut b = EventStoreBuilder::new();
+    for e in sample_events() {
+        lockstep_io::EventWriter::write(&mut b, &e).unwrap();
+    }
+    assert_eq!(b.finish().len(), 4);
+}
