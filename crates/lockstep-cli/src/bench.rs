@@ -1,1 +1,121 @@
-fn main() {}
+//! `lockstep-bench`: read throughput and peak memory (not a timed test).
+//!
+//! `lockstep-bench read --events 1000000 [--events 10000000]` simulates a mixed log of about that
+//! many events as CSV and Parquet in a scratch directory, then reads each file in a fresh child
+//! process (so peak RSS is the reader's alone) and prints events/s, peak RSS and store bytes/event.
+//! `--detect` also times the full `detect` pipeline on the Parquet file.
+
+use std::process::Command;
+use std::time::Instant;
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("read-one") => read_one(&args[2], args.get(3).map(String::as_str) == Some("detect")),
+        Some("read") => {
+            let mut sizes: Vec<u64> = Vec::new();
+            let mut detect = false;
+            let mut dir = std::env::temp_dir().join("lockstep-bench");
+            let mut i = 2;
+            while i < args.len() {
+                match args[i].as_str() {
+                    "--events" => {
+                        sizes.push(args[i + 1].parse().expect("--events N"));
+                        i += 1;
+                    }
+                    "--dir" => {
+                        dir = args[i + 1].clone().into();
+                        i += 1;
+                    }
+                    "--detect" => detect = true,
+                    other => panic!("unknown argument {other}"),
+                }
+                i += 1;
+            }
+            if sizes.is_empty() {
+                sizes.push(1_000_000);
+            }
+            std::fs::create_dir_all(&dir).unwrap();
+            println!(
+                "| events | format | file MiB | read s | events/s | peak RSS MiB | store B/event |"
+            );
+            println!("|---|---|---|---|---|---|---|");
+            for n in sizes {
+                // ~16 events per account-day in the mixed scenario.
+                let accounts = (n / 16).max(1000) as usize;
+                for ext in ["csv", "parquet"] {
+                    let path = dir.join(format!("bench-{n}.{ext}"));
+                    if !path.exists() {
+                        let mut w = lockstep_io::open_event_writer(path.to_str().unwrap()).unwrap();
+                        let cfg = lockstep_sim::SimConfig {
+                            scenario: lockstep_sim::Scenario::Mixed,
+                            seed: 42,
+                            accounts,
+                            days: 1,
+                        };
+                        lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
+                        w.finish().unwrap();
+                    }
+                    let me = std::env::current_exe().unwrap();
+                    let mut cmd = Command::new(me);
+                    cmd.arg("read-one").arg(&path);
+                    if detect && ext == "parquet" {
+                        cmd.arg("detect");
+                    }
+                    let out = cmd.output().unwrap();
+                    let line = String::from_utf8_lossy(&out.stdout);
+                    let v: Vec<&str> = line.split_whitespace().collect();
+                    let mib = std::fs::metadata(&path).unwrap().len() as f64 / 1048576.0;
+                    println!(
+                        "| {} | {ext} | {mib:.0} | {} | {} | {} | {} |",
+                        v[0], v[1], v[2], v[3], v[4]
+                    );
+                    if v.len() > 5 {
+                        println!(
+                            "|   | detect (read + all detectors + fusion) | | {} | {} | {} | |",
+                            v[5], v[6], v[7]
+                        );
+                    }
+                }
+            }
+        }
+        _ => eprintln!("usage: lockstep-bench read [--events N]... [--detect] [--dir DIR]"),
+    }
+}
+
+fn read_one(path: &str, detect: bool) {
+    let t = Instant::now();
+    let (store, _) = lockstep_io::read_events(path, &Default::default()).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    let n = store.len();
+    print!(
+        "{n} {secs:.2} {:.2}M {:.0} {:.1}",
+        n as f64 / secs / 1e6,
+        peak_rss_kib() as f64 / 1024.0,
+        store.heap_bytes() as f64 / n as f64
+    );
+    if detect {
+        let t2 = Instant::now();
+        let det =
+            lockstep_detect::detect(&store, &lockstep_detect::registry(), &Default::default());
+        let _ = lockstep_report::metrics::video_metrics(&store, &det);
+        let total = secs + t2.elapsed().as_secs_f64();
+        print!(
+            " {total:.2} {:.2}M {:.0}",
+            n as f64 / total / 1e6,
+            peak_rss_kib() as f64 / 1024.0
+        );
+    }
+    println!();
+}

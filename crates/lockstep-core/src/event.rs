@@ -121,8 +121,12 @@ pub fn format_ts(ms: i64) -> String {
     }
 }
 
+/// A cell that is present but not a valid value of its column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidValue;
+
 /// Parse an optional non-negative millisecond duration (`watch_ms`, `video_ms`). Empty means none.
-pub fn parse_duration_ms(s: &str) -> Result<Option<u32>, ()> {
+pub fn parse_duration_ms(s: &str) -> Result<Option<u32>, InvalidValue> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(None);
@@ -131,14 +135,14 @@ pub fn parse_duration_ms(s: &str) -> Result<Option<u32>, ()> {
         if v != u32::MAX {
             return Ok(Some(v));
         }
-        return Err(());
+        return Err(InvalidValue);
     }
     // Tolerate "1234.0" as written by tools that store integers as floats.
     match t.parse::<f64>() {
         Ok(f) if f.is_finite() && f >= 0.0 && f < u32::MAX as f64 && f.fract() == 0.0 => {
             Ok(Some(f as u32))
         }
-        _ => Err(()),
+        _ => Err(InvalidValue),
     }
 }
 

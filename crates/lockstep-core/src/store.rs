@@ -375,6 +375,16 @@ impl EventStoreBuilder {
             apply(&mut s.video_ms, &perm);
             apply(&mut s.text, &perm);
         }
+        // Growth by doubling leaves up to half of each column unused; give it back.
+        s.ts.shrink_to_fit();
+        s.account.shrink_to_fit();
+        s.target.shrink_to_fit();
+        s.action.shrink_to_fit();
+        s.device.shrink_to_fit();
+        s.ip.shrink_to_fit();
+        s.watch_ms.shrink_to_fit();
+        s.video_ms.shrink_to_fit();
+        s.text.shrink_to_fit();
         s.by_account = Csr::build(&s.account, s.accounts.len());
         s.by_target = Csr::build(&s.target, s.targets.len());
         s
