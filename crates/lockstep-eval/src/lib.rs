@@ -138,10 +138,8 @@ fn col(path: &str, header: &[String], name: &str) -> Result<usize, EvalError> {
         })
 }
 
-fn rows(
-    path: &str,
-    mut f: impl FnMut(u64, &csv::StringRecord) -> Result<(), String>,
-) -> Result<Vec<String>, EvalError> {
+/// Open a CSV table: its trimmed header and a reader positioned at the first data row.
+fn open_table(path: &str) -> Result<(Vec<String>, csv::Reader<std::fs::File>), EvalError> {
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(path)
@@ -166,6 +164,15 @@ fn rows(
         .iter()
         .map(|s| s.trim().to_string())
         .collect();
+    Ok((header, r))
+}
+
+/// Call `f` on every data row; its error becomes a `Bad` error naming the line. No rows is an error.
+fn each_row(
+    path: &str,
+    mut r: csv::Reader<std::fs::File>,
+    mut f: impl FnMut(&csv::StringRecord) -> Result<(), String>,
+) -> Result<(), EvalError> {
     let mut rec = csv::StringRecord::new();
     let mut n = 0;
     loop {
@@ -182,7 +189,7 @@ fn rows(
         }
         n += 1;
         let line = rec.position().map_or(0, |p| p.line());
-        f(line, &rec).map_err(|message| EvalError::Bad {
+        f(&rec).map_err(|message| EvalError::Bad {
             path: path.into(),
             line,
             message,
@@ -191,33 +198,7 @@ fn rows(
     if n == 0 {
         return Err(EvalError::Empty { path: path.into() });
     }
-    Ok(header)
-}
-
-/// Header of a CSV, for column lookup before reading rows.
-fn header(path: &str) -> Result<Vec<String>, EvalError> {
-    let mut r = csv::ReaderBuilder::new()
-        .from_path(path)
-        .map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(source) => EvalError::Io {
-                path: path.into(),
-                source,
-            },
-            other => EvalError::Bad {
-                path: path.into(),
-                line: 1,
-                message: format!("{other:?}"),
-            },
-        })?;
-    Ok(r.headers()
-        .map_err(|e| EvalError::Bad {
-            path: path.into(),
-            line: 1,
-            message: e.to_string(),
-        })?
-        .iter()
-        .map(|s| s.trim().to_string())
-        .collect())
+    Ok(())
 }
 
 fn field<'r>(rec: &'r csv::StringRecord, i: usize, name: &str) -> Result<&'r str, String> {
@@ -226,11 +207,11 @@ fn field<'r>(rec: &'r csv::StringRecord, i: usize, name: &str) -> Result<&'r str
 
 /// Read `labels.csv` (`account,label[,farm,tactic]`; label 1 = fake, 0 = organic).
 pub fn load_labels(path: &str) -> Result<Vec<Label>, EvalError> {
-    let h = header(path)?;
+    let (h, reader) = open_table(path)?;
     let (ia, il) = (col(path, &h, "account")?, col(path, &h, "label")?);
     let it = h.iter().position(|c| c == "tactic");
     let mut out = Vec::new();
-    rows(path, |_, rec| {
+    each_row(path, reader, |rec| {
         let label = match field(rec, il, "label")?.trim() {
             "1" | "true" => true,
             "0" | "false" => false,
@@ -248,14 +229,14 @@ pub fn load_labels(path: &str) -> Result<Vec<Label>, EvalError> {
 
 /// Read `accounts.csv` (`account,score,flagged,…`).
 pub fn load_scores(path: &str) -> Result<FxHashMap<String, Score>, EvalError> {
-    let h = header(path)?;
+    let (h, reader) = open_table(path)?;
     let (ia, is, iflag) = (
         col(path, &h, "account")?,
         col(path, &h, "score")?,
         col(path, &h, "flagged")?,
     );
     let mut out = FxHashMap::default();
-    rows(path, |_, rec| {
+    each_row(path, reader, |rec| {
         let s = field(rec, is, "score")?;
         let score: f64 = s
             .trim()
@@ -366,7 +347,7 @@ pub fn eval_videos(truth_path: &str, videos_path: &str) -> Result<HonestEval, Ev
         fv: f64,
         fl: f64,
     }
-    let h = header(truth_path)?;
+    let (h, reader) = open_table(truth_path)?;
     let idx: Vec<usize> = [
         "target",
         "organic_views",
@@ -384,7 +365,7 @@ pub fn eval_videos(truth_path: &str, videos_path: &str) -> Result<HonestEval, Ev
             .parse::<f64>()
             .map_err(|_| format!("column `{name}`: not a number: {s:?}"))
     };
-    rows(truth_path, |_, rec| {
+    each_row(truth_path, reader, |rec| {
         truth.insert(
             field(rec, idx[0], "target")?.to_string(),
             T {
@@ -396,7 +377,7 @@ pub fn eval_videos(truth_path: &str, videos_path: &str) -> Result<HonestEval, Ev
         );
         Ok(())
     })?;
-    let h = header(videos_path)?;
+    let (h, reader) = open_table(videos_path)?;
     let vi: Vec<usize> = ["target", "views", "clean_views", "likes", "clean_likes"]
         .iter()
         .map(|c| col(videos_path, &h, c))
@@ -411,7 +392,7 @@ pub fn eval_videos(truth_path: &str, videos_path: &str) -> Result<HonestEval, Ev
         mut n_clean_v,
         mut view_loss,
     ) = (0u64, 0.0, 0u64, 0.0, 0u64, 0.0, 0u64, 0.0);
-    rows(videos_path, |_, rec| {
+    each_row(videos_path, reader, |rec| {
         let Some(t) = truth.get(field(rec, vi[0], "target")?) else {
             return Ok(());
         };

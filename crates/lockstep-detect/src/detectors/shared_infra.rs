@@ -173,32 +173,15 @@ impl Detector for SharedInfraDetector {
             }
         }
         let comps = uf.components(self.min_group);
-        // Accounts per device / per IP (for shared-value counts and per-event "shared" tests).
-        let mut dev_count = vec![0u32; store.devices.len()];
-        for &(d, _) in &dev_acc {
-            dev_count[d as usize] += 1;
-        }
-        let mut ip_count = vec![0u32; store.ips.len()];
-        for &(a, ip) in &acc_ip {
-            let _ = a;
-            ip_count[ip as usize] += 1;
-        }
         comps
             .into_par_iter()
-            .filter_map(|members| self.finding(store, &members, &hub, &dev_count, &ip_count))
+            .filter_map(|members| self.finding(store, &members, &hub))
             .collect()
     }
 }
 
 impl SharedInfraDetector {
-    fn finding(
-        &self,
-        store: &EventStore,
-        members: &[u32],
-        hub: &[bool],
-        dev_count: &[u32],
-        ip_count: &[u32],
-    ) -> Option<Finding> {
+    fn finding(&self, store: &EventStore, members: &[u32], hub: &[bool]) -> Option<Finding> {
         use std::collections::BTreeMap;
         let n = members.len();
         let mut devs: BTreeMap<u32, u32> = BTreeMap::new();
@@ -302,7 +285,6 @@ impl SharedInfraDetector {
                 hub: hub[i as usize],
             });
         }
-        let _ = (dev_count, ip_count);
         let targets = top_targets(store, members, 20);
         let label3 = if n_rot > 0 {
             "device_rotation_ip_cluster"
