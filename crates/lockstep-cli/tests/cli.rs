@@ -83,9 +83,7 @@ fn simulate_detect_eval_end_to_end() {
         let a = std::fs::read(Path::new(&out1).join(f)).unwrap();
         let b = std::fs::read(Path::new(&out2).join(f)).unwrap();
         assert!(!a.is_empty(), "{f} empty");
-        if f != "report.html" {
-            assert_eq!(a, b, "{f} differs between runs");
-        }
+        assert_eq!(a, b, "{f} differs between runs");
     }
     let accounts = std::fs::read_to_string(Path::new(&out1).join("accounts.csv")).unwrap();
     assert!(accounts.starts_with("account,score,flagged,group,reasons"));

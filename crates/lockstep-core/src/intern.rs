@@ -57,13 +57,7 @@ impl Interner {
     /// The id of `name`, if it was interned.
     pub fn get(&self, name: &str) -> Option<u32> {
         let h = self.hasher.hash_one(name);
-        self.table.find(h, |&id| self.name_of(id) == name).copied()
-    }
-
-    #[inline]
-    fn name_of(&self, id: u32) -> &str {
-        let i = id as usize;
-        &self.arena[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+        self.table.find(h, |&id| self.name(id) == name).copied()
     }
 
     /// The id of `name`, interning it if new.

@@ -17,4 +17,6 @@ pub mod store;
 
 pub use event::{format_ts, parse_ts, Action, COLUMNS, REQUIRED_COLUMNS};
 pub use intern::{Interner, NONE_ID};
-pub use store::{Csr, EventStore, EventStoreBuilder, FieldError, RawEvent, TypedEvent, NO_MS};
+pub use store::{
+    clip_value, Csr, EventStore, EventStoreBuilder, FieldError, RawEvent, TypedEvent, NO_MS,
+};

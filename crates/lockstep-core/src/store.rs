@@ -16,12 +16,18 @@ pub struct FieldError {
     pub reason: &'static str,
 }
 
+/// A value cut to 80 characters (with `…` when cut), for error messages.
+pub fn clip_value(value: &str) -> String {
+    let mut v: String = value.chars().take(80).collect();
+    if v.len() < value.len() {
+        v.push('…');
+    }
+    v
+}
+
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut v: String = self.value.chars().take(80).collect();
-        if v.len() < self.value.len() {
-            v.push('…');
-        }
+        let v = clip_value(&self.value);
         write!(
             f,
             "column `{}`: {} (value {:?})",

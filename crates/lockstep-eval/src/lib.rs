@@ -332,9 +332,10 @@ pub struct HonestEval {
     pub like_residual: f64,
     /// The same for views.
     pub view_residual: f64,
-    /// Videos with no farm traffic.
+    /// Videos with no farm traffic and at least one view.
     pub clean_videos: u64,
-    /// Mean over clean videos of (likes − clean_likes) / likes: organic likes wrongly removed.
+    /// Mean over clean videos that have likes of (likes − clean_likes) / likes: organic likes
+    /// wrongly removed.
     pub clean_video_like_loss: f64,
     pub clean_video_view_loss: f64,
 }
@@ -427,7 +428,7 @@ pub fn eval_videos(truth_path: &str, videos_path: &str) -> Result<HonestEval, Ev
         inflated_videos: n_inf,
         like_residual: mean(like_res, n_inf),
         view_residual: mean(view_res, n_view_inf),
-        clean_videos: n_clean_v.max(n_clean),
+        clean_videos: n_clean_v,
         clean_video_like_loss: mean(like_loss, n_clean),
         clean_video_view_loss: mean(view_loss, n_clean_v),
     })

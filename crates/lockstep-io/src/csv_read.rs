@@ -23,20 +23,15 @@ pub(crate) fn map_header<'h>(
     }
     for (c, &name) in COLUMNS.iter().enumerate().take(REQUIRED_COLUMNS.len()) {
         if idx[c].is_none() {
-            let mut f = found.join(", ");
-            if f.len() > 200 {
-                f.truncate(
-                    f.char_indices()
-                        .take_while(|(i, _)| *i < 200)
-                        .last()
-                        .map_or(0, |(i, _)| i),
-                );
-                f.push('…');
-            }
+            let f = found.join(", ");
             return Err(ReadError::MissingColumn {
                 path: path.into(),
                 column: name,
-                found: if f.is_empty() { "nothing".into() } else { f },
+                found: if f.is_empty() {
+                    "nothing".into()
+                } else {
+                    lockstep_core::clip_value(&f)
+                },
             });
         }
     }

@@ -34,10 +34,7 @@ pub struct BadRow {
 
 impl fmt::Display for BadRow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut v: String = self.value.chars().take(80).collect();
-        if v.len() < self.value.len() {
-            v.push('…');
-        }
+        let v = lockstep_core::clip_value(&self.value);
         write!(
             f,
             "{}: {}: column `{}`: {} (value {:?})",

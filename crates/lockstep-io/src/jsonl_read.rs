@@ -8,8 +8,15 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::io::BufRead;
 
-/// A JSON string or number, kept as text (borrowed when the JSON had no escapes).
-struct Scalar<'a>(Cow<'a, str>);
+/// A JSON string (borrowed when it had no escapes) or number. Numbers stay numbers until the row
+/// is assembled, where they are written into reused per-column buffers: no allocation per cell.
+enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Bool(bool),
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -20,25 +27,25 @@ impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
                 f.write_str("a string or a number")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Scalar(Cow::Borrowed(v)))
+                Ok(Scalar::Str(Cow::Borrowed(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Scalar(Cow::Owned(v.to_owned())))
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
             }
             fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Scalar(Cow::Owned(v)))
+                Ok(Scalar::Str(Cow::Owned(v)))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Scalar(Cow::Owned(v.to_string())))
+                Ok(Scalar::Int(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Scalar(Cow::Owned(v.to_string())))
+                Ok(Scalar::UInt(v))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Scalar(Cow::Owned(v.to_string())))
+                Ok(Scalar::Float(v))
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(Scalar(Cow::Owned(v.to_string())))
+                Ok(Scalar::Bool(v))
             }
         }
         d.deserialize_any(V)
@@ -67,8 +74,18 @@ struct Row<'a> {
     text: Option<Scalar<'a>>,
 }
 
-fn s<'x>(v: &'x Option<Scalar<'_>>) -> Option<&'x str> {
-    v.as_ref().map(|x| x.0.as_ref())
+/// The cell as text: borrowed for strings, written into `buf` for numbers.
+fn text<'x>(v: &'x Option<Scalar<'_>>, buf: &'x mut String) -> Option<&'x str> {
+    use std::fmt::Write;
+    buf.clear();
+    let _ = match v.as_ref()? {
+        Scalar::Str(s) => return Some(s.as_ref()),
+        Scalar::Int(i) => write!(buf, "{i}"),
+        Scalar::UInt(u) => write!(buf, "{u}"),
+        Scalar::Float(f) => write!(buf, "{f}"),
+        Scalar::Bool(b) => write!(buf, "{b}"),
+    };
+    Some(buf.as_str())
 }
 
 pub(crate) fn read_jsonl(
@@ -77,6 +94,7 @@ pub(crate) fn read_jsonl(
     sink: &mut RowSink<'_>,
 ) -> Result<(), ReadError> {
     let mut buf = Vec::with_capacity(1024);
+    let mut scratch: [String; 9] = Default::default();
     let mut line = 0u64;
     loop {
         buf.clear();
@@ -121,20 +139,20 @@ pub(crate) fn read_jsonl(
             ("target", &row.target),
         ];
         if let Some((col, _)) = required.iter().find(|(_, v)| v.is_none()) {
-            sink.report.rows += 1;
-            sink.field_error(loc, FieldError::new(col, "", "missing key"))?;
+            sink.bad_field(loc, FieldError::new(col, "", "missing key"))?;
             continue;
         }
+        let [b0, b1, b2, b3, b4, b5, b6, b7, b8] = &mut scratch;
         let raw = RawEvent {
-            ts: s(&row.ts).unwrap_or(""),
-            account: s(&row.account).unwrap_or(""),
-            action: s(&row.action).unwrap_or(""),
-            target: s(&row.target).unwrap_or(""),
-            device: s(&row.device),
-            ip: s(&row.ip),
-            watch_ms: s(&row.watch_ms),
-            video_ms: s(&row.video_ms),
-            text: s(&row.text),
+            ts: text(&row.ts, b0).unwrap_or(""),
+            account: text(&row.account, b1).unwrap_or(""),
+            action: text(&row.action, b2).unwrap_or(""),
+            target: text(&row.target, b3).unwrap_or(""),
+            device: text(&row.device, b4),
+            ip: text(&row.ip, b5),
+            watch_ms: text(&row.watch_ms, b6),
+            video_ms: text(&row.video_ms, b7),
+            text: text(&row.text, b8),
         };
         sink.row(loc, &raw)?;
     }

@@ -126,7 +126,13 @@ impl<'a> RowSink<'a> {
         }
     }
 
-    pub(crate) fn field_error(&mut self, loc: Location, e: FieldError) -> Result<(), ReadError> {
+    /// A row rejected by the reader itself (a null or missing required value), counted as a row.
+    pub(crate) fn bad_field(&mut self, loc: Location, e: FieldError) -> Result<(), ReadError> {
+        self.report.rows += 1;
+        self.field_error(loc, e)
+    }
+
+    fn field_error(&mut self, loc: Location, e: FieldError) -> Result<(), ReadError> {
         self.bad(BadRow {
             path: self.report.path.clone(),
             location: loc,

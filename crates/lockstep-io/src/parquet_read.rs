@@ -56,36 +56,16 @@ fn read_from<R: ChunkReader + 'static>(
     let schema = builder.schema().clone();
     let total_rows = builder.metadata().file_metadata().num_rows().max(1) as u64;
     // Map contract columns to top-level field indexes.
-    let mut idx = [None; 9];
-    for (i, f) in schema.fields().iter().enumerate() {
-        let n = f.name().trim().to_ascii_lowercase();
-        if let Some(c) = COLUMNS.iter().position(|&c| c == n) {
-            idx[c].get_or_insert(i);
-        }
-    }
-    for c in 0..REQUIRED_COLUMNS.len() {
-        if idx[c].is_none() {
-            let found: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-            return Err(ReadError::MissingColumn {
-                path: path.into(),
-                column: COLUMNS[c],
-                found: found.join(", "),
-            });
-        }
-    }
+    let idx = crate::csv_read::map_header(path, schema.fields().iter().map(|f| f.name().as_str()))?;
     let leaves: Vec<usize> = idx.iter().flatten().copied().collect();
     let mask = ProjectionMask::roots(builder.parquet_schema(), leaves.iter().copied());
-    let projected: Vec<usize> = {
-        // Positions of our columns within the projected batch (projection keeps schema order).
-        let mut sorted = leaves.clone();
-        sorted.sort_unstable();
-        idx.iter()
-            .map(|o| o.map(|i| sorted.iter().position(|&x| x == i).unwrap()))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|o| o.unwrap_or(usize::MAX))
-            .collect()
-    };
+    // Positions of our columns within the projected batch (projection keeps schema order).
+    let mut sorted = leaves.clone();
+    sorted.sort_unstable();
+    let projected: Vec<Option<usize>> = idx
+        .iter()
+        .map(|o| o.and_then(|i| sorted.binary_search(&i).ok()))
+        .collect();
     let reader = builder
         .with_projection(mask)
         .with_batch_size(BATCH)
@@ -97,17 +77,15 @@ fn read_from<R: ChunkReader + 'static>(
         let batch = batch.map_err(|e| pq_err(path, e))?;
         let cols: Vec<Option<Column>> = (0..9)
             .map(|c| {
-                let p = projected[c];
-                if p == usize::MAX {
-                    Ok(None)
-                } else {
-                    Column::new(batch.column(p).clone())
-                        .map(Some)
-                        .map_err(|dt| ReadError::Parquet {
-                            path: path.into(),
-                            message: format!("column `{}` has unsupported type {dt}", COLUMNS[c]),
-                        })
-                }
+                let Some(p) = projected[c] else {
+                    return Ok(None);
+                };
+                Column::new(batch.column(p).clone())
+                    .map(Some)
+                    .map_err(|dt| ReadError::Parquet {
+                        path: path.into(),
+                        message: format!("column `{}` has unsupported type {dt}", COLUMNS[c]),
+                    })
             })
             .collect::<Result<_, _>>()?;
         for i in 0..batch.num_rows() {
@@ -130,8 +108,7 @@ fn read_from<R: ChunkReader + 'static>(
                 }
             }
             if let Some(c) = null_required {
-                sink.report.rows += 1;
-                sink.field_error(
+                sink.bad_field(
                     loc,
                     FieldError::new(COLUMNS[c], "null", "null in a required column"),
                 )?;

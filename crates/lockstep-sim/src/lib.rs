@@ -175,10 +175,8 @@ struct Farm {
     templates: Vec<&'static str>,
     dm_templates: Vec<&'static str>,
     login_offset: i64,
-    publish_offset: i64,
     nurture_offsets: Vec<i64>,
     /// (account, day) → farm-published video, for the accounts that auto-publish.
-    publishers: Vec<u32>,
     publish_videos: HashMap<(u32, u32), u32>,
 }
 
@@ -197,6 +195,36 @@ struct Ev {
 }
 
 const NONE: u32 = u32::MAX;
+
+impl Ev {
+    /// An event with no watch time, video length or text.
+    fn new(ts: i64, account: u32, action: Action, target: u32, device: u32, ip: u32) -> Ev {
+        Ev {
+            ts,
+            account,
+            action,
+            target,
+            device,
+            ip,
+            watch: NONE,
+            video: NONE,
+            text: NONE,
+        }
+    }
+    fn watched(self, watch: u32, video: u32) -> Ev {
+        Ev {
+            watch,
+            video,
+            ..self
+        }
+    }
+    fn with_len(self, video: u32) -> Ev {
+        Ev { video, ..self }
+    }
+    fn with_text(self, text: u32) -> Ev {
+        Ev { text, ..self }
+    }
+}
 
 /// Cumulative-weight sampler (O(log n) per draw).
 struct Sampler {
@@ -246,7 +274,6 @@ struct Sim {
     big_account: u32,
     big_fans: Vec<u32>,
     viral_video: u32,
-    idol: u32,
     idol_videos: Vec<u32>,
     fans: Vec<u32>,
     client_videos: Vec<u32>,
@@ -535,20 +562,24 @@ impl Sim {
             });
             weights.push(1.0 / 50.0);
         }
-        let big_fans: Vec<u32> = organic
+        let mut big_fans: Vec<u32> = organic
             .choose_multiple(&mut rng, (organic.len() / 20).max(20))
             .copied()
             .filter(|&a| a != big_account)
             .collect();
+        // Sorted for membership tests; farms sample from it, so its order is part of the seed's world.
+        big_fans.sort_unstable();
 
         // --- farms: phones, IPs, schedules, templates ---
         let mut farms = Vec::new();
+        // Proxy pools are drawn from organic IPs only (not from another farm's IPs).
+        let n_organic_ips = n_ips;
         for (stealth, members) in farm_specs {
             let mut phones = Vec::new();
             let ip_pool: Vec<u32> = if stealth {
                 // A proxy pool that overlaps organic CGNAT and home IPs.
                 (0..rng.random_range(30..60))
-                    .map(|_| rng.random_range(0..n_ips))
+                    .map(|_| rng.random_range(0..n_organic_ips))
                     .collect()
             } else {
                 let k = rng.random_range(2..=4);
@@ -597,11 +628,9 @@ impl Sim {
                 templates: text::pick_templates(&mut rng, n_tpl, false),
                 dm_templates: text::pick_templates(&mut rng, n_dm_tpl, true),
                 login_offset: rng.random_range(7 * HOUR..10 * HOUR),
-                publish_offset,
                 nurture_offsets: (0..3)
                     .map(|k| (9 + 5 * k) * HOUR + rng.random_range(0..2 * HOUR))
                     .collect(),
-                publishers,
                 publish_videos,
             });
         }
@@ -626,7 +655,6 @@ impl Sim {
             big_account,
             big_fans,
             viral_video,
-            idol,
             idol_videos,
             fans,
             client_videos,
@@ -678,38 +706,13 @@ impl Sim {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        ts: i64,
-        account: u32,
-        action: Action,
-        target: u32,
-        device: u32,
-        ip: u32,
-        watch: u32,
-        video: u32,
-        text: u32,
-    ) {
-        self.buf.push(Ev {
-            ts,
-            account,
-            action,
-            target,
-            device,
-            ip,
-            watch,
-            video,
-            text,
-        });
-    }
-
     /// One organic view with its follow-up interactions; returns the time after it.
     fn organic_view(&mut self, a: u32, v: u32, ts: i64, ip: u32, ratio: f64, fan: bool) -> i64 {
         let dev = self.profiles[a as usize].device;
         let len = self.videos[v as usize].len_ms;
         let watch = ((len as f64) * ratio) as u32;
-        self.push(ts, a, Action::View, v, dev, ip, watch, len, NONE);
+        self.buf
+            .push(Ev::new(ts, a, Action::View, v, dev, ip).watched(watch, len));
         let mut t = ts + watch as i64;
         let r = ratio.min(1.0);
         let (pl, pc, ps, pf) = if fan {
@@ -724,7 +727,7 @@ impl Sim {
         };
         if self.rng.random_bool(pl) {
             t += self.rng.random_range(300..3000);
-            self.push(t, a, Action::Like, v, dev, ip, NONE, NONE, NONE);
+            self.buf.push(Ev::new(t, a, Action::Like, v, dev, ip));
         }
         if self.rng.random_bool(pc) {
             t += self.rng.random_range(3 * SEC..20 * SEC);
@@ -734,17 +737,18 @@ impl Sim {
                 text::organic_comment(&mut self.rng)
             };
             let tid = self.text_id(s);
-            self.push(t, a, Action::Comment, v, dev, ip, NONE, NONE, tid);
+            self.buf
+                .push(Ev::new(t, a, Action::Comment, v, dev, ip).with_text(tid));
         }
         if self.rng.random_bool(ps) {
             t += self.rng.random_range(SEC..5 * SEC);
-            self.push(t, a, Action::Share, v, dev, ip, NONE, NONE, NONE);
+            self.buf.push(Ev::new(t, a, Action::Share, v, dev, ip));
         }
         if self.rng.random_bool(pf) {
             t += self.rng.random_range(SEC..3 * SEC);
             let c = self.videos[v as usize].creator;
             if c != a {
-                self.push(t, a, Action::Follow, c, dev, ip, NONE, NONE, NONE);
+                self.buf.push(Ev::new(t, a, Action::Follow, c, dev, ip));
             }
         }
         t
@@ -765,17 +769,8 @@ impl Sim {
                 _ => p.mobile_ip,
             };
             if first {
-                self.push(
-                    start,
-                    a,
-                    Action::Login,
-                    NONE,
-                    p.device,
-                    ip,
-                    NONE,
-                    NONE,
-                    NONE,
-                );
+                self.buf
+                    .push(Ev::new(start, a, Action::Login, NONE, p.device, ip));
                 first = false;
             }
             let n_views = 1 + Exp::new(1.0 / p.views_per_session)
@@ -795,24 +790,22 @@ impl Sim {
                 if to != a {
                     let s = text::organic_comment(&mut self.rng);
                     let tid = self.text_id(s);
-                    self.push(t, a, Action::Dm, to, p.device, ip, NONE, NONE, tid);
+                    self.buf
+                        .push(Ev::new(t, a, Action::Dm, to, p.device, ip).with_text(tid));
                 }
             }
         }
-        // Creators publish their scheduled uploads.
+        // Some of the big account's fans follow it today (the rest already did).
         if day == 0 && self.big_fans.binary_search(&a).is_ok() && self.rng.random_bool(0.3) {
             let t = self.diurnal_time(day);
-            self.push(
+            self.buf.push(Ev::new(
                 t,
                 a,
                 Action::Follow,
                 self.big_account,
                 p.device,
                 p.home_ip,
-                NONE,
-                NONE,
-                NONE,
-            );
+            ));
         }
     }
 
@@ -827,16 +820,16 @@ impl Sim {
             {
                 let p = &self.profiles[vid.creator as usize];
                 let (d, ip) = (p.device, p.home_ip);
-                self.push(
-                    vid.publish_ts,
-                    vid.creator,
-                    Action::Publish,
-                    v as u32,
-                    d,
-                    ip,
-                    NONE,
-                    vid.len_ms,
-                    NONE,
+                self.buf.push(
+                    Ev::new(
+                        vid.publish_ts,
+                        vid.creator,
+                        Action::Publish,
+                        v as u32,
+                        d,
+                        ip,
+                    )
+                    .with_len(vid.len_ms),
                 );
             }
         }
@@ -869,7 +862,6 @@ impl Sim {
         let release = self.videos[v as usize].publish_ts;
         let delay = LogNormal::new((4.0 * MIN as f64).ln(), 0.9).unwrap();
         let fans = self.fans.clone();
-        let _ = self.idol;
         for a in fans {
             if !self.rng.random_bool(0.85) {
                 continue;
@@ -914,17 +906,8 @@ impl Sim {
                         + k as i64 * 90 * SEC
                         + self.rng.random_range(0..3 * SEC)
                 };
-                self.push(
-                    t,
-                    a,
-                    Action::Login,
-                    NONE,
-                    phone.device,
-                    ip,
-                    NONE,
-                    NONE,
-                    NONE,
-                );
+                self.buf
+                    .push(Ev::new(t, a, Action::Login, NONE, phone.device, ip));
             }
         }
 
@@ -943,20 +926,14 @@ impl Sim {
                             let len = self.videos[v as usize].len_ms;
                             let ratio = self.organic_ratio();
                             let watch = (len as f64 * ratio) as u32;
-                            self.push(t, a, Action::View, v, phone.device, ip, watch, len, NONE);
+                            self.buf.push(
+                                Ev::new(t, a, Action::View, v, phone.device, ip)
+                                    .watched(watch, len),
+                            );
                             t += watch as i64 + self.rng.random_range(500..3000);
                             if self.rng.random_bool(0.03) {
-                                self.push(
-                                    t,
-                                    a,
-                                    Action::Like,
-                                    v,
-                                    phone.device,
-                                    ip,
-                                    NONE,
-                                    NONE,
-                                    NONE,
-                                );
+                                self.buf
+                                    .push(Ev::new(t, a, Action::Like, v, phone.device, ip));
                             }
                         }
                     }
@@ -977,10 +954,13 @@ impl Sim {
                         let len = self.videos[v as usize].len_ms;
                         // Scripted dwell: a fixed range, independent of the video's length.
                         let watch = self.rng.random_range(8_000..15_000u32);
-                        self.push(t, a, Action::View, v, phone.device, ip, watch, len, NONE);
+                        self.buf.push(
+                            Ev::new(t, a, Action::View, v, phone.device, ip).watched(watch, len),
+                        );
                         t += watch as i64 + self.rng.random_range(800..1200);
                         if self.rng.random_bool(0.1) {
-                            self.push(t, a, Action::Like, v, phone.device, ip, NONE, NONE, NONE);
+                            self.buf
+                                .push(Ev::new(t, a, Action::Like, v, phone.device, ip));
                         }
                     }
                 }
@@ -1012,7 +992,8 @@ impl Sim {
                     } else {
                         len + self.rng.random_range(0..500)
                     };
-                    self.push(t, a, Action::View, v, phone.device, ip, watch, len, NONE);
+                    self.buf
+                        .push(Ev::new(t, a, Action::View, v, phone.device, ip).watched(watch, len));
                     t += watch as i64;
                     let (pl, pc, ps, pf) = if stealth {
                         (0.7, 0.3, 0.15, 0.3)
@@ -1021,31 +1002,26 @@ impl Sim {
                     };
                     if self.rng.random_bool(pl) {
                         t += self.rng.random_range(500..2000);
-                        self.push(t, a, Action::Like, v, phone.device, ip, NONE, NONE, NONE);
+                        self.buf
+                            .push(Ev::new(t, a, Action::Like, v, phone.device, ip));
                     }
                     if self.rng.random_bool(pc) {
                         t += self.rng.random_range(2 * SEC..6 * SEC);
                         let s = text::vary(&mut self.rng, template, spin);
                         let tid = self.text_id(s);
-                        self.push(t, a, Action::Comment, v, phone.device, ip, NONE, NONE, tid);
+                        self.buf.push(
+                            Ev::new(t, a, Action::Comment, v, phone.device, ip).with_text(tid),
+                        );
                     }
                     if self.rng.random_bool(ps) {
                         t += self.rng.random_range(SEC..3 * SEC);
-                        self.push(t, a, Action::Share, v, phone.device, ip, NONE, NONE, NONE);
+                        self.buf
+                            .push(Ev::new(t, a, Action::Share, v, phone.device, ip));
                     }
                     if self.rng.random_bool(pf) && creator != a {
                         t += self.rng.random_range(SEC..3 * SEC);
-                        self.push(
-                            t,
-                            a,
-                            Action::Follow,
-                            creator,
-                            phone.device,
-                            ip,
-                            NONE,
-                            NONE,
-                            NONE,
-                        );
+                        self.buf
+                            .push(Ev::new(t, a, Action::Follow, creator, phone.device, ip));
                     }
                 }
             }
@@ -1066,17 +1042,14 @@ impl Sim {
                     } else {
                         start + k as i64 * 5 * MIN + self.rng.random_range(0..5 * SEC)
                     };
-                    self.push(
+                    self.buf.push(Ev::new(
                         t,
                         a,
                         Action::Follow,
                         self.big_account,
                         phone.device,
                         ip,
-                        NONE,
-                        NONE,
-                        NONE,
-                    );
+                    ));
                     let n_follow = self.rng.random_range(10..30).min(fans.len());
                     for &to in fans.choose_multiple(&mut self.rng, n_follow) {
                         t += if stealth {
@@ -1084,7 +1057,8 @@ impl Sim {
                         } else {
                             self.rng.random_range(2 * SEC..4 * SEC)
                         };
-                        self.push(t, a, Action::Follow, to, phone.device, ip, NONE, NONE, NONE);
+                        self.buf
+                            .push(Ev::new(t, a, Action::Follow, to, phone.device, ip));
                     }
                     let n_dm = self.rng.random_range(5..15).min(fans.len());
                     let tpl = farm.dm_templates[self.rng.random_range(0..farm.dm_templates.len())];
@@ -1096,7 +1070,8 @@ impl Sim {
                         };
                         let s = text::vary(&mut self.rng, tpl, spin);
                         let tid = self.text_id(s);
-                        self.push(t, a, Action::Dm, to, phone.device, ip, NONE, NONE, tid);
+                        self.buf
+                            .push(Ev::new(t, a, Action::Dm, to, phone.device, ip).with_text(tid));
                     }
                 }
             }
@@ -1116,14 +1091,13 @@ impl Sim {
                 };
                 let t = self.videos[v as usize].publish_ts + jitter;
                 let len = self.videos[v as usize].len_ms;
-                self.push(t, a, Action::Publish, v, phone.device, ip, NONE, len, NONE);
+                self.buf
+                    .push(Ev::new(t, a, Action::Publish, v, phone.device, ip).with_len(len));
             }
         }
-        let _ = (&farm.publishers, farm.publish_offset);
     }
 
     fn generate_day(&mut self, day: u32) {
-        self.big_fans.sort_unstable();
         for a in 0..self.kinds.len() as u32 {
             if !matches!(self.kinds[a as usize], Kind::Farm(_)) {
                 self.organic_day(a, day);
