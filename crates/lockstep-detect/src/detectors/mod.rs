@@ -1,11 +1,15 @@
 //! The detectors. Each lives in its own module, cites its idea, states its complexity and is
 //! independent of the others. To add one: a new file here, and one line in [`registry`].
 
+pub mod lockstep;
 pub mod shared_infra;
 
 use crate::finding::Detector;
 
 /// Every detector with its default settings, in a stable order.
 pub fn registry() -> Vec<Box<dyn Detector>> {
-    vec![Box::new(shared_infra::SharedInfraDetector::default())]
+    vec![
+        Box::new(shared_infra::SharedInfraDetector::default()),
+        Box::new(lockstep::LockstepDetector::default()),
+    ]
 }
