@@ -521,11 +521,12 @@ impl Sim {
             }
             v as u32
         };
-        // Client videos: tail and mid-popularity catalogue videos whose owners bought promotion.
+        // Client videos: tail and mid-popularity catalogue videos whose owners bought promotion;
+        // their number grows with the world, so that farms per client stay the same at any size.
         let mut by_weight: Vec<usize> = (0..n_catalog).collect();
         by_weight.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]));
         let client_videos: Vec<u32> = by_weight[n_catalog / 10..]
-            .choose_multiple(&mut rng, (n_catalog / 8).clamp(10, 400))
+            .choose_multiple(&mut rng, (n_catalog / 8).max(10))
             .map(|&v| v as u32)
             .collect();
 
