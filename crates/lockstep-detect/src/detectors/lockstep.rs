@@ -16,18 +16,27 @@
 //!    or the publisher when a `publish` event names one, else the target — so a fan club liking
 //!    every release of one idol and following her is a single key) form a
 //!    **block** when they share at least `min_group` accounts and that overlap is at least
-//!    `min_lift` times what independent audiences would share (|b₁ ∩ b₂| · N / (|b₁| · |b₂|),
+//!    `min_lift` times what independent audiences would share, and at least `min_share` of the
+//!    larger burst (|b₁ ∩ b₂| · N / (|b₁| · |b₂|),
 //!    with N the smaller of the two windows' effective populations, (Σ act)² / Σ act² over the
 //!    accounts active in the window — the population size at which accounts drawn in proportion
 //!    to their activity collide as often as they do: night owls and heavy users meet each other
 //!    more than a head count suggests). A viral audience and a fan club overlap at lift ≈ 1; one
 //!    farm's two campaigns at lift in the tens to hundreds.
-//! 3. Block members are joined into groups; a member's strength grows with the number of
-//!    distinct keys of the blocks it is in: two campaigns can be chance, four are a pattern.
+//! 3. Bursts joined by blocks form **groups** (a farm's campaigns are a clique of blocks); each
+//!    account joins the group in whose bursts it appears on the most keys. Joining bursts rather
+//!    than accounts keeps a heavy user who happens to sit in two farms' bursts from merging them.
+//! 4. A member's **strength** is the surprise of its participation: on how many of the group's
+//!    keys it was in the group's bursts (x), against λ = Σₖ min(1, |bₖ| · its share of all
+//!    activity) — the count an account this active would reach if bursts drew members in
+//!    proportion to activity. −log₁₀ P(X ≥ x; λ) above `min_surprise` maps linearly to [0, 1]
+//!    over two orders of magnitude: a heavy user in a few of a farm's bursts is expected, a light
+//!    account in four of them is not.
 //!
 //! **Complexity.** O(E) to cut bursts from the per-target index (plus sorting each window's
 //! accounts); O(Σₐ min(dₐ, `max_bursts_per_account`)²) burst pairs, dₐ = bursts of account a, then
-//! a sort of those pairs; intersections only for candidate blocks; near-linear union-find.
+//! a sort of those pairs; near-linear union-find over bursts; O(|group bursts| · |members| log)
+//! per group for the strengths.
 
 use crate::finding::{Detector, DetectorId, Finding, Label};
 use crate::util::UnionFind;
@@ -51,10 +60,10 @@ pub struct LockstepDetector {
     pub min_group: usize,
     /// Overlap of two bursts over what independent audiences would share.
     pub min_lift: f64,
+    /// Shared accounts as a share of the larger burst.
+    pub min_share: f64,
     /// Accounts in more bursts than this pair only their first ones (bounds heavy users' cost).
     pub max_bursts_per_account: usize,
-    /// −log10 of the chance tail (against all blocked bursts) an account needs to join a group.
-    pub bridge_surprise: f64,
     /// −log10 of the chance tail (against its group's bursts) at which a member's strength starts; strength 0.5 is one
     /// order of magnitude above it, 1.0 two.
     pub min_surprise: f64,
@@ -70,13 +79,14 @@ impl Default for LockstepDetector {
             // Tuned on seeds 101–103 (20k accounts; stealth, classic, organic): organic accounts
             // start to be flagged at lift 3, stealth recall saturates by 5.
             min_lift: 5.0,
+            // Two campaigns of one farm share ≥ 0.35 of either burst at 60% participation; a
+            // burst that several farms pass through shares far less with each.
+            min_share: 0.2,
             max_bursts_per_account: 200,
             // On stealth seed 1 (20k accounts) organic accounts pulled into farm components
             // reached at most 1.7; half the farm members exceed 4.7. At 1.0 (seeds 101–103)
             // organic accounts begin to be flagged in classic worlds.
             min_surprise: 1.5,
-            // Loose on purpose: only keeps heavy users (λ of several keys) from bridging groups.
-            bridge_surprise: 0.5,
         }
     }
 }
@@ -231,22 +241,6 @@ impl LockstepDetector {
     }
 }
 
-fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out
-}
-
 impl Detector for LockstepDetector {
     fn id(&self) -> DetectorId {
         ID
@@ -311,128 +305,86 @@ impl Detector for LockstepDetector {
             let population = bursts[b1 as usize]
                 .population
                 .min(bursts[b2 as usize].population);
-            if run.len() >= self.min_group && shared * population / (n1 * n2) >= self.min_lift {
+            // A block must also hold a fair share of the larger burst: a burst many farms pass
+            // through (everyone following one big account) would otherwise chain them together.
+            if run.len() >= self.min_group
+                && shared * population / (n1 * n2) >= self.min_lift
+                && shared >= self.min_share * n1.max(n2)
+            {
                 blocks.push((b1, b2));
             }
         }
         drop(pairs);
-        // Bursts that are part of a block, and the largest of them per key.
-        let mut in_block = vec![false; bursts.len()];
+        // Groups of bursts: a farm's campaigns form a clique of blocks. Joining bursts (not
+        // accounts) keeps a heavy user who sits in two farms' bursts from merging the farms.
+        let mut uf = UnionFind::new(bursts.len());
         for &(b1, b2) in &blocks {
-            in_block[b1 as usize] = true;
-            in_block[b2 as usize] = true;
+            uf.union(b1, b2);
         }
-        let mut key_size: Vec<(u32, usize)> = bursts
-            .iter()
-            .zip(&in_block)
-            .filter(|(_, &x)| x)
-            .map(|(b, _)| (b.key, b.members.len()))
-            .collect();
-        key_size.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)));
-        key_size.dedup_by_key(|k| k.0);
-        let mut sizes: Vec<f64> = key_size.iter().map(|k| k.1 as f64).collect();
-        sizes.sort_by(f64::total_cmp);
-        let prefix: Vec<f64> = sizes
-            .iter()
-            .scan(0.0, |acc, &x| {
-                *acc += x;
-                Some(*acc)
-            })
-            .collect();
-        // λ(rate) = Σ_k min(1, size_k · rate), by binary search over the sorted sizes.
-        let lambda = |rate: f64| {
-            if rate <= 0.0 {
-                return 0.0;
+        let burst_groups = uf.components(2);
+        let mut group_of_burst = vec![u32::MAX; bursts.len()];
+        for (g, bs) in burst_groups.iter().enumerate() {
+            for &b in bs {
+                group_of_burst[b as usize] = g as u32;
             }
-            let cut = sizes.partition_point(|&x| x * rate < 1.0);
-            let below = if cut == 0 { 0.0 } else { prefix[cut - 1] };
-            below * rate + (sizes.len() - cut) as f64
-        };
-        // Stage 1, against all blocked bursts: on how many distinct keys an account was in a
-        // blocked burst (x), against how many an account this active would hit by chance (λ: every
-        // burst draws members in proportion to activity). Only accounts above
-        // `bridge_surprise` may join groups, so a heavy user who sits in two farms' blocks does not
-        // merge them.
-        let strength: Vec<(u32, f32, u32)> = runs
+        }
+        // Each account joins the burst group where it was in bursts on the most keys.
+        let assignment: Vec<(u32, u32)> = runs
             .par_iter()
             .filter_map(|run| {
-                let a = run[0].0;
-                let mut keys: Vec<u32> = run
+                let mut gk: Vec<(u32, u32)> = run
                     .iter()
-                    .filter(|&&(_, b)| in_block[b as usize])
-                    .map(|&(_, b)| bursts[b as usize].key)
+                    .filter(|&&(_, b)| group_of_burst[b as usize] != u32::MAX)
+                    .map(|&(_, b)| (group_of_burst[b as usize], bursts[b as usize].key))
                     .collect();
-                keys.sort_unstable();
-                keys.dedup();
-                if keys.len() < 2 {
-                    return None;
-                }
-                let l = lambda(activity[a as usize] as f64 / total_activity);
-                let surprise = -poisson_tail(keys.len(), l).max(1e-300).log10();
-                (surprise >= self.bridge_surprise).then_some((
-                    a,
-                    surprise as f32,
-                    keys.len() as u32,
-                ))
+                gk.sort_unstable();
+                gk.dedup();
+                let best = gk
+                    .chunk_by(|x, y| x.0 == y.0)
+                    .map(|c| (c.len(), std::cmp::Reverse(c[0].0)))
+                    .max()?;
+                (best.0 >= 2).then_some((best.1 .0, run[0].0))
             })
             .collect();
-        let mut keys_of = vec![0u32; store.n_accounts()];
-        for &(a, _, k) in &strength {
-            keys_of[a as usize] = k;
+        let mut members_of: Vec<Vec<u32>> = vec![Vec::new(); burst_groups.len()];
+        for (g, a) in assignment {
+            members_of[g as usize].push(a);
         }
-        // Join the significant members of each block (so that a heavy user who sits in two
-        // farms' blocks does not merge them).
-        let mut uf = UnionFind::new(store.n_accounts());
-        for &(b1, b2) in &blocks {
-            let common: Vec<u32> =
-                intersect(&bursts[b1 as usize].members, &bursts[b2 as usize].members)
-                    .into_iter()
-                    .filter(|&a| keys_of[a as usize] > 0)
-                    .collect();
-            for w in common.windows(2) {
-                uf.union(w[0], w[1]);
-            }
-        }
-        let comps = uf.components(self.min_group);
-        comps
-            .into_par_iter()
-            .filter_map(|members| {
-                let members: Vec<u32> = members
-                    .into_iter()
-                    .filter(|&a| keys_of[a as usize] > 0)
-                    .collect();
-                self.finding(&members, &bursts, &in_block, &activity, total_activity)
+        burst_groups
+            .par_iter()
+            .zip(members_of.into_par_iter())
+            .filter_map(|(bs, mut members)| {
+                members.sort_unstable();
+                self.finding(&members, bs, &bursts, &activity, total_activity)
             })
             .collect()
     }
 }
 
 impl LockstepDetector {
-    /// Stage 2, inside one group: each member against the group's own bursts. `None` when fewer
-    /// than `min_group` members stand out.
+    /// One group: each account against the group's own bursts. `None` when fewer than
+    /// `min_group` accounts stand out.
     fn finding(
         &self,
         component: &[u32],
+        group_bursts: &[u32],
         bursts: &[Burst],
-        in_block: &[bool],
         activity: &[u32],
         total_activity: f64,
     ) -> Option<Finding> {
         if component.len() < self.min_group {
             return None;
         }
-        // The group's bursts: blocked bursts holding at least two of its accounts.
-        let mut hits: Vec<(usize, usize)> = bursts
+        // The group's bursts, with how many of its accounts each holds.
+        let mut hits: Vec<(usize, usize)> = group_bursts
             .iter()
-            .enumerate()
-            .filter(|&(i, _)| in_block[i])
-            .filter_map(|(i, b)| {
-                let c = b
+            .map(|&b| {
+                let c = bursts[b as usize]
                     .members
                     .iter()
                     .filter(|a| component.binary_search(a).is_ok())
                     .count();
-                (c >= 2).then_some((i, c))
+                (b as usize, c)
             })
             .collect();
         hits.sort_by(|x, y| {
