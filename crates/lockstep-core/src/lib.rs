@@ -18,5 +18,6 @@ pub mod store;
 pub use event::{format_ts, parse_ts, Action, COLUMNS, REQUIRED_COLUMNS};
 pub use intern::{Interner, NONE_ID};
 pub use store::{
-    clip_value, Csr, EventStore, EventStoreBuilder, FieldError, RawEvent, TypedEvent, NO_MS,
+    clip_value, Csr, EventBatch, EventStore, EventStoreBuilder, FieldError, RawEvent, TypedEvent,
+    NO_MS,
 };

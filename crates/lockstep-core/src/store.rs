@@ -75,6 +75,142 @@ pub struct TypedEvent<'a> {
     pub text: Option<&'a str>,
 }
 
+impl<'a> TypedEvent<'a> {
+    /// Parse and validate a raw row's typed fields (timestamp, action, durations); optional
+    /// columns that are empty become `None`.
+    pub fn from_raw(r: &RawEvent<'a>) -> Result<TypedEvent<'a>, FieldError> {
+        let ts = parse_ts(r.ts).ok_or_else(|| {
+            FieldError::new(
+                "ts",
+                r.ts,
+                "not epoch milliseconds or an RFC 3339 timestamp",
+            )
+        })?;
+        let action = Action::parse(r.action).ok_or_else(|| {
+            FieldError::new(
+                "action",
+                r.action,
+                "unknown action (expected view, like, comment, share, follow, dm, publish, login)",
+            )
+        })?;
+        let duration = |column: &'static str, v: Option<&str>| match v {
+            Some(v) => parse_duration_ms(v)
+                .map_err(|_| FieldError::new(column, v, "not a non-negative integer")),
+            None => Ok(None),
+        };
+        Ok(TypedEvent {
+            ts,
+            account: r.account,
+            action,
+            target: r.target,
+            device: opt(r.device),
+            ip: opt(r.ip),
+            watch_ms: duration("watch_ms", r.watch_ms)?,
+            video_ms: duration("video_ms", r.video_ms)?,
+            text: r.text.filter(|t| !t.is_empty()),
+        })
+    }
+
+    /// The rules every stored event obeys: an account, and a target unless the action is `login`.
+    pub fn check(&self) -> Result<(), FieldError> {
+        if self.account.trim().is_empty() {
+            return Err(FieldError::new("account", self.account, "empty"));
+        }
+        if self.target.trim().is_empty() && self.action != Action::Login {
+            return Err(FieldError::new(
+                "target",
+                self.target,
+                "empty (only `login` may have no target)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checked events waiting to be interned: typed columns plus their strings in one arena, so a
+/// reader can validate row by row (and report the row) and the builder can intern in bulk.
+#[derive(Debug, Default, Clone)]
+pub struct EventBatch {
+    arena: String,
+    ts: Vec<i64>,
+    action: Vec<u8>,
+    watch_ms: Vec<u32>,
+    video_ms: Vec<u32>,
+    /// `(start, len)` into `arena`; `len == u32::MAX` for "no value".
+    account: Vec<(u32, u32)>,
+    target: Vec<(u32, u32)>,
+    device: Vec<(u32, u32)>,
+    ip: Vec<(u32, u32)>,
+    text: Vec<(u32, u32)>,
+}
+
+impl EventBatch {
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    /// Bytes of string data held (flush when large).
+    pub fn arena_len(&self) -> usize {
+        self.arena.len()
+    }
+
+    fn put(&mut self, v: Option<&str>) -> (u32, u32) {
+        match v {
+            Some(v) => {
+                let start = self.arena.len() as u32;
+                self.arena.push_str(v);
+                (start, v.len() as u32)
+            }
+            None => (0, u32::MAX),
+        }
+    }
+
+    fn get(&self, (start, len): (u32, u32)) -> &str {
+        &self.arena[start as usize..(start + len) as usize]
+    }
+
+    fn opt(&self, r: (u32, u32)) -> Option<&str> {
+        (r.1 != u32::MAX).then(|| self.get(r))
+    }
+
+    /// Add a checked event.
+    pub fn push(&mut self, e: &TypedEvent<'_>) -> Result<(), FieldError> {
+        e.check()?;
+        self.ts.push(e.ts);
+        self.action.push(e.action as u8);
+        self.watch_ms.push(e.watch_ms.unwrap_or(NO_MS));
+        self.video_ms.push(e.video_ms.unwrap_or(NO_MS));
+        let r = self.put(Some(e.account));
+        self.account.push(r);
+        let r = self.put(Some(e.target));
+        self.target.push(r);
+        let r = self.put(e.device);
+        self.device.push(r);
+        let r = self.put(e.ip);
+        self.ip.push(r);
+        let r = self.put(e.text);
+        self.text.push(r);
+        Ok(())
+    }
+
+    pub fn clear(&mut self) {
+        self.arena.clear();
+        self.ts.clear();
+        self.action.clear();
+        self.watch_ms.clear();
+        self.video_ms.clear();
+        self.account.clear();
+        self.target.clear();
+        self.device.clear();
+        self.ip.clear();
+        self.text.clear();
+    }
+}
+
 /// Compressed-sparse-row index: the events of key `k` are `items[offsets[k]..offsets[k+1]]`,
 /// in time order.
 #[derive(Debug, Default, Clone)]
@@ -289,63 +425,14 @@ impl EventStoreBuilder {
 
     /// Validate a raw row and append it. On error nothing is appended.
     pub fn push_raw(&mut self, r: &RawEvent<'_>) -> Result<(), FieldError> {
-        let ts = parse_ts(r.ts).ok_or_else(|| {
-            FieldError::new(
-                "ts",
-                r.ts,
-                "not epoch milliseconds or an RFC 3339 timestamp",
-            )
-        })?;
-        let action = Action::parse(r.action).ok_or_else(|| {
-            FieldError::new(
-                "action",
-                r.action,
-                "unknown action (expected view, like, comment, share, follow, dm, publish, login)",
-            )
-        })?;
-        let watch_ms = match r.watch_ms {
-            Some(v) => parse_duration_ms(v)
-                .map_err(|_| FieldError::new("watch_ms", v, "not a non-negative integer"))?,
-            None => None,
-        };
-        let video_ms = match r.video_ms {
-            Some(v) => parse_duration_ms(v)
-                .map_err(|_| FieldError::new("video_ms", v, "not a non-negative integer"))?,
-            None => None,
-        };
-        self.push(&TypedEvent {
-            ts,
-            account: r.account,
-            action,
-            target: r.target,
-            device: opt(r.device),
-            ip: opt(r.ip),
-            watch_ms,
-            video_ms,
-            text: r.text.filter(|t| !t.is_empty()),
-        })
+        self.push(&TypedEvent::from_raw(r)?)
     }
 
     /// Append a typed event. Fails only on an empty account, or an empty target for an action
     /// that needs one (every action but `login`).
     pub fn push(&mut self, e: &TypedEvent<'_>) -> Result<(), FieldError> {
-        if e.account.trim().is_empty() {
-            return Err(FieldError::new("account", e.account, "empty"));
-        }
-        if e.target.trim().is_empty() && e.action != Action::Login {
-            return Err(FieldError::new(
-                "target",
-                e.target,
-                "empty (only `login` may have no target)",
-            ));
-        }
-        if self.store.ts.len() >= (u32::MAX - 1) as usize {
-            return Err(FieldError::new(
-                "ts",
-                "",
-                "more than 4 billion events in one store",
-            ));
-        }
+        e.check()?;
+        self.check_capacity(1)?;
         let s = &mut self.store;
         s.ts.push(e.ts);
         s.account.push(s.accounts.intern(e.account));
@@ -357,6 +444,67 @@ impl EventStoreBuilder {
         s.watch_ms.push(e.watch_ms.unwrap_or(NO_MS));
         s.video_ms.push(e.video_ms.unwrap_or(NO_MS));
         s.text.push(e.text.map_or(NONE_ID, |t| s.texts.intern(t)));
+        Ok(())
+    }
+
+    fn check_capacity(&self, more: usize) -> Result<(), FieldError> {
+        if self.store.ts.len() + more >= (u32::MAX - 1) as usize {
+            return Err(FieldError::new(
+                "ts",
+                "",
+                "more than 4 billion events in one store",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Append a batch of checked events, interning its id columns in parallel (accounts and
+    /// targets on one thread, devices, IPs and texts on another), and empty the batch.
+    /// Interning is the cost of loading: each id is a hash-table probe that misses cache.
+    pub fn append(&mut self, batch: &mut EventBatch) -> Result<(), FieldError> {
+        self.check_capacity(batch.len())?;
+        let s = &mut self.store;
+        let EventStore {
+            accounts,
+            targets,
+            devices,
+            ips,
+            texts,
+            account,
+            target,
+            device,
+            ip,
+            text,
+            ..
+        } = s;
+        let b = &*batch;
+        rayon::join(
+            || {
+                account.extend(b.account.iter().map(|&r| accounts.intern(b.get(r))));
+                target.extend(b.target.iter().map(|&r| targets.intern(b.get(r))));
+            },
+            || {
+                device.extend(
+                    b.device
+                        .iter()
+                        .map(|&r| b.opt(r).map_or(NONE_ID, |d| devices.intern(d))),
+                );
+                ip.extend(
+                    b.ip.iter()
+                        .map(|&r| b.opt(r).map_or(NONE_ID, |d| ips.intern(d))),
+                );
+                text.extend(
+                    b.text
+                        .iter()
+                        .map(|&r| b.opt(r).map_or(NONE_ID, |d| texts.intern(d))),
+                );
+            },
+        );
+        s.ts.extend_from_slice(&b.ts);
+        s.action.extend_from_slice(&b.action);
+        s.watch_ms.extend_from_slice(&b.watch_ms);
+        s.video_ms.extend_from_slice(&b.video_ms);
+        batch.clear();
         Ok(())
     }
 

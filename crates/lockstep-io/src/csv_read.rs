@@ -41,7 +41,7 @@ pub(crate) fn map_header<'h>(
 pub(crate) fn read_csv(
     path: &str,
     mut input: Box<dyn BufRead + Send>,
-    sink: &mut RowSink<'_>,
+    sink: &mut RowSink,
 ) -> Result<(), ReadError> {
     let head = input.fill_buf().map_err(|source| ReadError::Io {
         path: path.into(),

@@ -91,7 +91,7 @@ fn text<'x>(v: &'x Option<Scalar<'_>>, buf: &'x mut String) -> Option<&'x str> {
 pub(crate) fn read_jsonl(
     path: &str,
     mut input: Box<dyn BufRead + Send>,
-    sink: &mut RowSink<'_>,
+    sink: &mut RowSink,
 ) -> Result<(), ReadError> {
     let mut buf = Vec::with_capacity(1024);
     let mut scratch: [String; 9] = Default::default();

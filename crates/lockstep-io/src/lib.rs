@@ -26,7 +26,8 @@ pub use error::{BadRow, Location, ReadError};
 pub use source::ByteCounter;
 pub use write::{open_event_writer, EventWriter, WriteError};
 
-use lockstep_core::{EventStore, EventStoreBuilder, FieldError, RawEvent};
+use lockstep_core::{EventBatch, EventStore, EventStoreBuilder, FieldError, RawEvent, TypedEvent};
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 
 /// An input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,18 +94,33 @@ pub struct ReadReport {
 /// How many bad-row examples a report keeps.
 pub const MAX_EXAMPLES: usize = 5;
 
-/// Row sink shared by the format readers: validates, appends, counts and applies the bad-row
+/// Row sink shared by the format readers: validates, batches, counts and applies the bad-row
 /// policy in one place.
-pub(crate) struct RowSink<'a> {
-    builder: &'a mut EventStoreBuilder,
+pub(crate) struct RowSink {
+    /// Validated rows waiting to be interned in bulk.
+    batch: EventBatch,
+    /// Full batches go to the interning thread; emptied ones come back for reuse.
+    full: SyncSender<EventBatch>,
+    empty: Receiver<EventBatch>,
     max_bad_rows: u64,
     pub(crate) report: ReadReport,
 }
 
-impl<'a> RowSink<'a> {
-    fn new(builder: &'a mut EventStoreBuilder, path: &str, max_bad_rows: u64) -> Self {
+/// Rows per bulk append (and a cap on the batch's string bytes).
+const BATCH_ROWS: usize = 32 * 1024;
+const BATCH_BYTES: usize = 16 << 20;
+
+impl RowSink {
+    fn new(
+        full: SyncSender<EventBatch>,
+        empty: Receiver<EventBatch>,
+        path: &str,
+        max_bad_rows: u64,
+    ) -> Self {
         RowSink {
-            builder,
+            batch: EventBatch::default(),
+            full,
+            empty,
             max_bad_rows,
             report: ReadReport {
                 path: path.to_string(),
@@ -117,13 +133,32 @@ impl<'a> RowSink<'a> {
     #[inline]
     pub(crate) fn row(&mut self, loc: Location, raw: &RawEvent<'_>) -> Result<(), ReadError> {
         self.report.rows += 1;
-        match self.builder.push_raw(raw) {
+        match TypedEvent::from_raw(raw).and_then(|e| self.batch.push(&e)) {
             Ok(()) => {
                 self.report.events += 1;
+                if self.batch.len() >= BATCH_ROWS || self.batch.arena_len() >= BATCH_BYTES {
+                    self.flush();
+                }
                 Ok(())
             }
             Err(e) => self.field_error(loc, e),
         }
+    }
+
+    /// Hand the pending rows to the interning thread (which has hung up only after an error it
+    /// will report itself).
+    fn flush(&mut self) {
+        let next = self.empty.try_recv().unwrap_or_default();
+        let full = std::mem::replace(&mut self.batch, next);
+        let _ = self.full.send(full);
+    }
+
+    /// Flush what is pending and return the report.
+    fn finish(mut self) -> ReadReport {
+        if !self.batch.is_empty() {
+            self.flush();
+        }
+        self.report
     }
 
     /// A row rejected by the reader itself (a null or missing required value), counted as a row.
@@ -179,19 +214,40 @@ pub fn read_into(
         None if path == "-" => Format::Csv,
         None => return Err(ReadError::UnknownFormat { path: path.into() }),
     };
-    let mut sink = RowSink::new(builder, path, opts.max_bad_rows);
-    match format {
-        Format::Csv => {
-            let input = source::open_text(path, opts.progress.clone())?;
-            csv_read::read_csv(path, input, &mut sink)?;
-        }
-        Format::Jsonl => {
-            let input = source::open_text(path, opts.progress.clone())?;
-            jsonl_read::read_jsonl(path, input, &mut sink)?;
-        }
-        Format::Parquet => parquet_read::read_parquet(path, opts.progress.clone(), &mut sink)?,
-    }
-    Ok(sink.report)
+    // Parsing and validation on this thread; interning (the other half of the cost) on a
+    // second one, batch by batch.
+    std::thread::scope(|scope| {
+        let (full_tx, full_rx) = sync_channel::<EventBatch>(2);
+        let (empty_tx, empty_rx) = channel::<EventBatch>();
+        let worker = scope.spawn(move || -> Result<(), FieldError> {
+            for mut batch in full_rx {
+                builder.append(&mut batch)?;
+                let _ = empty_tx.send(batch);
+            }
+            Ok(())
+        });
+        let mut sink = RowSink::new(full_tx, empty_rx, path, opts.max_bad_rows);
+        let read = match format {
+            Format::Csv => source::open_text(path, opts.progress.clone())
+                .and_then(|input| csv_read::read_csv(path, input, &mut sink)),
+            Format::Jsonl => source::open_text(path, opts.progress.clone())
+                .and_then(|input| jsonl_read::read_jsonl(path, input, &mut sink)),
+            Format::Parquet => parquet_read::read_parquet(path, opts.progress.clone(), &mut sink),
+        };
+        let report = sink.finish();
+        let interned = worker.join().expect("the interning thread does not panic");
+        read?;
+        interned.map_err(|e| {
+            ReadError::BadRow(BadRow {
+                path: path.into(),
+                location: Location::Row(report.rows),
+                column: e.column.to_string(),
+                value: e.value,
+                reason: e.reason.to_string(),
+            })
+        })?;
+        Ok(report)
+    })
 }
 
 /// Read one file into a new store. An input with no rows at all is [`ReadError::Empty`].

@@ -20,7 +20,7 @@ const BATCH: usize = 64 * 1024;
 pub(crate) fn read_parquet(
     path: &str,
     progress: Option<ByteCounter>,
-    sink: &mut RowSink<'_>,
+    sink: &mut RowSink,
 ) -> Result<(), ReadError> {
     let lower = path.to_ascii_lowercase();
     if path == "-" || lower.ends_with(".gz") || lower.ends_with(".zst") {
@@ -46,7 +46,7 @@ fn read_from<R: ChunkReader + 'static>(
     path: &str,
     reader: R,
     progress: Option<ByteCounter>,
-    sink: &mut RowSink<'_>,
+    sink: &mut RowSink,
 ) -> Result<(), ReadError> {
     let total_bytes = reader.len();
     if total_bytes == 0 {
