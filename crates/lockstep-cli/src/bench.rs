@@ -106,10 +106,27 @@ fn read_one(path: &str, detect: bool) {
         store.heap_bytes() as f64 / n as f64
     );
     if detect {
+        // Where the time goes: each detector alone (on both cores), then the whole pipeline.
+        for d in lockstep_detect::registry() {
+            let t = Instant::now();
+            let f = d.detect(&store);
+            eprintln!(
+                "  {}: {:.2} s, {} findings",
+                d.id(),
+                t.elapsed().as_secs_f64(),
+                f.len()
+            );
+        }
         let t2 = Instant::now();
         let det =
             lockstep_detect::detect(&store, &lockstep_detect::registry(), &Default::default());
+        let t3 = Instant::now();
         let _ = lockstep_report::metrics::video_metrics(&store, &det);
+        eprintln!(
+            "  detect + fusion: {:.2} s, metrics: {:.2} s",
+            t3.duration_since(t2).as_secs_f64(),
+            t3.elapsed().as_secs_f64()
+        );
         let total = secs + t2.elapsed().as_secs_f64();
         print!(
             " {total:.2} {:.2}M {:.0}",

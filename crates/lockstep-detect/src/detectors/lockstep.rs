@@ -159,44 +159,69 @@ impl LockstepDetector {
         let grid = |offset: i64| {
             let first = self.bucket(t0, offset);
             let n = (self.bucket(t1, offset) - first + 1) as usize;
-            let mut accounts: Vec<Vec<u32>> = vec![Vec::new(); n];
-            let mut total = 0f64;
-            for e in 0..store.len() {
-                if engaging(Action::from_code(store.action[e])) {
-                    accounts[(self.bucket(store.ts[e], offset) - first) as usize]
-                        .push(store.account[e]);
-                    total += 1.0;
-                }
-            }
-            let stats = accounts
+            // Per window: (accounts active, Σ events, Σ events²), from each account's own
+            // time-ordered events, so nothing of size E is allocated or sorted.
+            let sums = (0..store.n_accounts() as u32)
+                .into_par_iter()
+                .fold(
+                    || vec![(0f64, 0f64, 0f64); n],
+                    |mut acc, a| {
+                        let mut run: Option<(usize, f64)> = None;
+                        let close = |acc: &mut Vec<(f64, f64, f64)>, (w, c): (usize, f64)| {
+                            acc[w].0 += 1.0;
+                            acc[w].1 += c;
+                            acc[w].2 += c * c;
+                        };
+                        for &e in store.events_of_account(a) {
+                            if !engaging(store.action(e)) {
+                                continue;
+                            }
+                            let w = (self.bucket(store.ts[e as usize], offset) - first) as usize;
+                            run = match run {
+                                Some((rw, c)) if rw == w => Some((rw, c + 1.0)),
+                                Some(done) => {
+                                    close(&mut acc, done);
+                                    Some((w, 1.0))
+                                }
+                                None => Some((w, 1.0)),
+                            };
+                        }
+                        if let Some(done) = run {
+                            close(&mut acc, done);
+                        }
+                        acc
+                    },
+                )
+                .reduce(
+                    || vec![(0f64, 0f64, 0f64); n],
+                    |mut x, y| {
+                        for (a, b) in x.iter_mut().zip(y) {
+                            a.0 += b.0;
+                            a.1 += b.1;
+                            a.2 += b.2;
+                        }
+                        x
+                    },
+                );
+            let total: f64 = sums.iter().map(|w| w.1).sum::<f64>().max(1.0);
+            let windows = sums
                 .into_iter()
-                .map(|mut acc| {
-                    acc.sort_unstable();
-                    let (s1, s2) =
-                        acc.chunk_by(|x, y| x == y)
-                            .fold((0f64, 0f64), |(s1, s2), run| {
-                                let c = run.len() as f64;
-                                (s1 + c, s2 + c * c)
-                            });
-                    Window {
-                        share: s1 / total.max(1.0),
-                        population: {
-                            // Between the head count (heavy users collide more often than it
-                            // suggests: night owls formed chance blocks) and the
-                            // activity-weighted population (which understates the pool light
-                            // accounts are drawn from: small worlds lost their farms); measured
-                            // on seeds 101–103 at 6k and 20k accounts.
-                            let head = acc.chunk_by(|x, y| x == y).count() as f64;
-                            let weighted = if s2 > 0.0 { s1 * s1 / s2 } else { 1.0 };
-                            (head * weighted).sqrt().max(1.0)
-                        },
-                    }
+                .map(|(head, s1, s2)| Window {
+                    share: s1 / total,
+                    // Between the head count (heavy users collide more often than it suggests:
+                    // night owls formed chance blocks) and the activity-weighted population
+                    // (which understates the pool light accounts are drawn from: small worlds
+                    // lost their farms); measured on seeds 101–103 at 6k and 20k accounts.
+                    population: {
+                        let weighted = if s2 > 0.0 { s1 * s1 / s2 } else { 1.0 };
+                        (head * weighted).sqrt().max(1.0)
+                    },
                 })
                 .collect();
             Grid {
                 offset,
                 first,
-                windows: stats,
+                windows,
             }
         };
         [grid(0), grid(self.window_ms / 2)]
