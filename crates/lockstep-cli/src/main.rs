@@ -468,6 +468,17 @@ fn eval(
             100.0 * r.flagged as f64 / r.accounts.max(1) as f64
         );
     }
+    println!("calibration         score band: accounts (share fake)");
+    for b in a.calibration.iter().filter(|b| b.accounts > 0) {
+        println!(
+            "  [{:.1}, {:.1}{} {:>8} ({:.3})",
+            b.lo,
+            b.hi,
+            if b.hi >= 1.0 { "]" } else { ")" },
+            b.accounts,
+            b.fake_share
+        );
+    }
     if let Some(h) = h {
         println!(
             "honest metrics      {} inflated videos: like residual {:.4}, view residual {:.4}",

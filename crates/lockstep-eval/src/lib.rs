@@ -272,6 +272,41 @@ pub struct AccountEval {
     /// Share of organic (label 0) accounts flagged.
     pub organic_flagged_share: f64,
     pub by_tactic: BTreeMap<String, TacticRow>,
+    /// Reliability table: accounts and share of fakes per score decile.
+    pub calibration: Vec<CalibrationBin>,
+}
+
+/// One score decile of the reliability table.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CalibrationBin {
+    pub lo: f64,
+    pub hi: f64,
+    pub accounts: u64,
+    pub fake_share: f64,
+}
+
+/// Accounts and share of fakes in each score decile ([0, 0.1), …, [0.9, 1.0]); a calibrated score
+/// has each bin's fake share inside its range.
+pub fn calibration(scored: &[(f64, bool)]) -> Vec<CalibrationBin> {
+    let mut n = [0u64; 10];
+    let mut fake = [0u64; 10];
+    for &(s, y) in scored {
+        let b = ((s * 10.0).floor().max(0.0) as usize).min(9);
+        n[b] += 1;
+        fake[b] += y as u64;
+    }
+    (0..10)
+        .map(|b| CalibrationBin {
+            lo: b as f64 / 10.0,
+            hi: (b + 1) as f64 / 10.0,
+            accounts: n[b],
+            fake_share: if n[b] == 0 {
+                0.0
+            } else {
+                fake[b] as f64 / n[b] as f64
+            },
+        })
+        .collect()
 }
 
 pub fn eval_accounts(labels: &[Label], scores: &FxHashMap<String, Score>) -> AccountEval {
@@ -314,6 +349,7 @@ pub fn eval_accounts(labels: &[Label], scores: &FxHashMap<String, Score>) -> Acc
         recall: c.recall(),
         f1: c.f1(),
         confusion: c,
+        calibration: calibration(&scored),
         organic_flagged_share: if c.fp + c.tn == 0 {
             0.0
         } else {
@@ -455,6 +491,22 @@ mod tests {
                 .abs()
                 < 1e-12
         );
+    }
+
+    #[test]
+    fn calibration_bins_by_hand() {
+        let b = calibration(&[
+            (0.05, false),
+            (0.05, true),
+            (0.95, true),
+            (1.0, true),
+            (0.5, false),
+        ]);
+        assert_eq!(b.len(), 10);
+        assert_eq!((b[0].accounts, b[0].fake_share), (2, 0.5));
+        assert_eq!((b[5].accounts, b[5].fake_share), (1, 0.0));
+        assert_eq!((b[9].accounts, b[9].fake_share), (2, 1.0));
+        assert_eq!(b[3].accounts, 0);
     }
 
     #[test]
