@@ -53,6 +53,10 @@ pub struct Finding {
     pub figures: Vec<(&'static str, f64)>,
     /// One plain-language sentence.
     pub summary: String,
+    /// Whether sharing this finding means being run by the same operator (fusion joins such
+    /// members into one group). A pitch template many farms copy is evidence about each sender,
+    /// not proof that they are one ring.
+    pub links_members: bool,
 }
 
 /// A detector reads the store and returns its findings. Detectors are independent: none reads

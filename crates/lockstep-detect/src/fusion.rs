@@ -2,7 +2,8 @@
 //!
 //! A member's evidence from one detector is the strongest finding of that detector naming it (so
 //! overlapping findings of one detector are not double-counted); detectors combine as independent
-//! evidence, `score = 1 − Π_d (1 − w_d · s_d)`. Flagged accounts that share a finding are joined
+//! evidence, `score = 1 − Π_d (1 − w_d · s_d)`. Flagged accounts that share a finding which
+//! links its members (same infrastructure, same bursts — not a pitch many farms copy) are joined
 //! into groups; a group's label comes from the finding that carries most of its members' weight.
 
 use crate::finding::{DetectorId, Finding, Label, SharedValue};
@@ -106,7 +107,7 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
 
     // Groups: flagged accounts that share a finding.
     let mut uf = UnionFind::new(n);
-    for f in &findings {
+    for f in findings.iter().filter(|f| f.links_members) {
         let mut flagged = f
             .members
             .iter()

@@ -474,6 +474,7 @@ impl LockstepDetector {
         let n_members = members.len();
         let largest = hits.first().map_or(0, |h| h.1);
         Some(Finding {
+            links_members: true,
             detector: ID,
             label: Label {
                 label1: "group_control",

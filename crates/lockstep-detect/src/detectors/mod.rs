@@ -1,8 +1,10 @@
 //! The detectors. Each lives in its own module, cites its idea, states its complexity and is
 //! independent of the others. To add one: a new file here, and one line in [`registry`].
 
+pub mod fanout_dm;
 pub mod lockstep;
 pub mod shared_infra;
+pub mod templates;
 
 use crate::finding::Detector;
 
@@ -11,5 +13,7 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(shared_infra::SharedInfraDetector::default()),
         Box::new(lockstep::LockstepDetector::default()),
+        Box::new(templates::TemplateCommentDetector::default()),
+        Box::new(fanout_dm::FanoutDmDetector::default()),
     ]
 }

@@ -313,6 +313,7 @@ impl SharedInfraDetector {
             "ip_cluster"
         };
         Some(Finding {
+            links_members: true,
             detector: ID,
             label: Label { label1: "group_control", label2: "shared_infrastructure", label3 },
             members: strengths,
