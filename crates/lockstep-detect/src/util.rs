@@ -93,6 +93,28 @@ pub fn top_targets(store: &EventStore, members: &[u32], k: usize) -> Vec<u32> {
         .collect()
 }
 
+/// The creator behind each target, as a key: `n_targets + account` when the target is an
+/// account (follow, DM) or a `publish` event names its publisher; otherwise the target itself.
+/// Detectors count distinct keys, not targets, so that a fan club engaging every release of one
+/// idol is one key, not many.
+pub fn creator_keys(store: &EventStore) -> Vec<u32> {
+    let nt = store.n_targets() as u32;
+    let mut key: Vec<u32> = (0..nt)
+        .map(|t| {
+            store
+                .accounts
+                .get(store.targets.name(t))
+                .map_or(t, |a| nt + a)
+        })
+        .collect();
+    for e in 0..store.len() {
+        if store.action[e] == lockstep_core::Action::Publish as u8 {
+            key[store.target[e] as usize] = nt + store.account[e];
+        }
+    }
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -127,27 +127,6 @@ fn engaging(a: Action) -> bool {
 }
 
 impl LockstepDetector {
-    /// The creator behind each target, as a key above the target ids: the target itself when it
-    /// is an account (follow, DM), the publisher when a `publish` event names one; otherwise the
-    /// target stands for itself.
-    fn keys(&self, store: &EventStore) -> Vec<u32> {
-        let nt = store.n_targets() as u32;
-        let mut key: Vec<u32> = (0..nt)
-            .map(|t| {
-                store
-                    .accounts
-                    .get(store.targets.name(t))
-                    .map_or(t, |a| nt + a)
-            })
-            .collect();
-        for e in 0..store.len() {
-            if store.action[e] == Action::Publish as u8 {
-                key[store.target[e] as usize] = nt + store.account[e];
-            }
-        }
-        key
-    }
-
     fn bucket(&self, ts: i64, offset: i64) -> i64 {
         (ts + offset).div_euclid(self.window_ms)
     }
@@ -283,7 +262,7 @@ impl Detector for LockstepDetector {
         if store.is_empty() {
             return Vec::new();
         }
-        let keys = self.keys(store);
+        let keys = crate::util::creator_keys(store);
         let grids = self.windows(store);
         let bursts: Vec<Burst> = (0..store.n_targets() as u32)
             .into_par_iter()

@@ -3,6 +3,7 @@
 
 pub mod fanout_dm;
 pub mod lockstep;
+pub mod scheduled_publish;
 pub mod shared_infra;
 pub mod templates;
 
@@ -15,5 +16,6 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
         Box::new(lockstep::LockstepDetector::default()),
         Box::new(templates::TemplateCommentDetector::default()),
         Box::new(fanout_dm::FanoutDmDetector::default()),
+        Box::new(scheduled_publish::ScheduledPublishDetector::default()),
     ]
 }

@@ -12,8 +12,10 @@
 //! template is used almost only in its campaigns. Near-duplicates are grouped by leader
 //! clustering, so organic sentences sharing a subject do not chain into one mega-template.
 //!
-//! A member's strength grows with the number of template bursts it took part in (one is weak,
-//! three are strong); accounts that shared a template burst form a group.
+//! A member's strength grows with the number of distinct creators (see
+//! [`crate::util::creator_keys`]) on whose targets it took part in template bursts: one is weak —
+//! fans comment the same words on every release of their idol — three are strong. Accounts that
+//! shared a template burst form a group.
 //!
 //! **Complexity.** O(T) normalisation over distinct texts T, LSH candidates within buckets,
 //! O(C log C) over the C comment events to cut bursts, near-linear union-find.
@@ -118,15 +120,20 @@ impl Detector for TemplateCommentDetector {
             })
             .collect();
         bursts.retain(|b| campaign_like[&b.0]);
-        // One campaign appears in both grids: count distinct (template, target) per account.
-        let mut per_account: FxHashMap<u32, Vec<(u32, u32)>> = FxHashMap::default();
+        // One campaign appears in both grids, and a fan club comments on every release of one
+        // idol: count distinct creators (keys) per account, not bursts.
+        let keys = crate::util::creator_keys(store);
+        let mut per_account: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         let mut uf = UnionFind::new(store.n_accounts());
-        for (t, target, accounts, _) in &bursts {
+        for (_, target, accounts, _) in &bursts {
             for w in accounts.windows(2) {
                 uf.union(w[0], w[1]);
             }
             for &a in accounts {
-                per_account.entry(a).or_default().push((*t, *target));
+                per_account
+                    .entry(a)
+                    .or_default()
+                    .push(keys[*target as usize]);
             }
         }
         for v in per_account.values_mut() {

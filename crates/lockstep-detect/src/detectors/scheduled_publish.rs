@@ -1,0 +1,209 @@
+//! Scheduled publishing: many accounts publishing within the same few minutes, far more than the
+//! platform's publishing rate explains — consoles auto-publish on a timer.
+//!
+//! **Idea.** Publishing is rare and spread over the day, so the count of publishes in a
+//! `window_ms` window is about Poisson with λ = (publishes in the log) · window / (span of the
+//! log). A window holding `min_accounts` or more distinct publishers is a *publish burst* when its
+//! Poisson tail P(X ≥ x; λ) is below 10^−`min_surprise` after a Bonferroni correction for the
+//! number of windows in the log. A console publishing every day at one minute repeats the burst
+//! daily: a member's strength grows with the number of bursts (days) it took part in — one burst
+//! (0.3) is not enough on its own, since an organic creator may publish in the same minutes; a
+//! second day at the console's minute is (0.6). Members of one burst form a group.
+//!
+//! **Complexity.** O(P log P) to sort the P publish events (they are already in time order), one
+//! linear sweep with two pointers.
+
+use crate::detectors::lockstep::poisson_tail;
+use crate::finding::{Detector, DetectorId, Finding, Label};
+use crate::util::UnionFind;
+use lockstep_core::{Action, EventStore};
+use std::collections::BTreeMap;
+
+pub const ID: DetectorId = DetectorId {
+    id: "scheduled_publish",
+    version: 1,
+};
+
+#[derive(Debug, Clone)]
+pub struct ScheduledPublishDetector {
+    pub window_ms: i64,
+    pub min_accounts: usize,
+    /// −log10 of the Bonferroni-corrected tail a burst needs.
+    pub min_surprise: f64,
+    pub min_group: usize,
+}
+
+impl Default for ScheduledPublishDetector {
+    fn default() -> Self {
+        ScheduledPublishDetector {
+            window_ms: 3 * 60_000,
+            min_accounts: 5,
+            min_surprise: 3.0,
+            min_group: 5,
+        }
+    }
+}
+
+impl Detector for ScheduledPublishDetector {
+    fn id(&self) -> DetectorId {
+        ID
+    }
+
+    fn detect(&self, store: &EventStore) -> Vec<Finding> {
+        let publishes: Vec<u32> = (0..store.len() as u32)
+            .filter(|&e| store.action[e as usize] == Action::Publish as u8)
+            .collect();
+        let Some((t0, t1)) = store.time_span() else {
+            return Vec::new();
+        };
+        let span = (t1 - t0).max(self.window_ms) as f64;
+        let windows = span / self.window_ms as f64;
+        let lambda = publishes.len() as f64 * self.window_ms as f64 / span;
+        // Greedy sweep: the longest window from each start; accept it if surprising.
+        let mut bursts: Vec<(Vec<u32>, i64, i64)> = Vec::new();
+        let mut i = 0;
+        while i < publishes.len() {
+            let start = store.ts[publishes[i] as usize];
+            let mut j = i;
+            while j < publishes.len() && store.ts[publishes[j] as usize] < start + self.window_ms {
+                j += 1;
+            }
+            let mut accounts: Vec<u32> = publishes[i..j]
+                .iter()
+                .map(|&e| store.account[e as usize])
+                .collect();
+            accounts.sort_unstable();
+            accounts.dedup();
+            let surprise = -(poisson_tail(accounts.len(), lambda) * windows)
+                .clamp(1e-300, 1.0)
+                .log10();
+            if accounts.len() >= self.min_accounts && surprise >= self.min_surprise {
+                let end = store.ts[publishes[j - 1] as usize];
+                bursts.push((accounts, start, end));
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+        let mut uf = UnionFind::new(store.n_accounts());
+        let mut days: BTreeMap<u32, u32> = BTreeMap::new();
+        for (accounts, _, _) in &bursts {
+            for w in accounts.windows(2) {
+                uf.union(w[0], w[1]);
+            }
+            for &a in accounts {
+                *days.entry(a).or_default() += 1;
+            }
+        }
+        uf.components(self.min_group)
+            .into_iter()
+            .filter_map(|members| {
+                let members: Vec<u32> = members.into_iter().filter(|a| days.contains_key(a)).collect();
+                if members.len() < self.min_group {
+                    return None;
+                }
+                let own: Vec<&(Vec<u32>, i64, i64)> =
+                    bursts.iter().filter(|b| b.0.iter().any(|a| members.binary_search(a).is_ok())).collect();
+                let span = own.iter().fold((i64::MAX, i64::MIN), |(lo, hi), b| (lo.min(b.1), hi.max(b.2)));
+                let minutes: Vec<String> = own
+                    .iter()
+                    .take(5)
+                    .map(|b| {
+                        let ms = b.1.rem_euclid(86_400_000);
+                        format!("{:02}:{:02} UTC", ms / 3_600_000, ms % 3_600_000 / 60_000)
+                    })
+                    .collect();
+                Some(Finding {
+                    links_members: true,
+                    detector: ID,
+                    label: Label {
+                        label1: "group_control",
+                        label2: "content",
+                        label3: "scheduled_publishing",
+                    },
+                    members: members
+                        .iter()
+                        .map(|a| (*a, (0.3 * days[a] as f32).min(0.9)))
+                        .collect(),
+                    targets: Vec::new(),
+                    span,
+                    shared: Vec::new(),
+                    figures: vec![
+                        ("accounts", members.len() as f64),
+                        ("publish_bursts", own.len() as f64),
+                        ("expected_publishes_per_window", lambda),
+                        ("window_minutes", (self.window_ms / 60_000) as f64),
+                    ],
+                    summary: format!(
+                        "{} accounts published together in {} burst(s) of ≥ {} publishes within {} min (at {}), against {:.2} expected per window.",
+                        members.len(),
+                        own.len(),
+                        self.min_accounts,
+                        self.window_ms / 60_000,
+                        minutes.join(", "),
+                        lambda
+                    ),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lockstep_core::{EventStoreBuilder, RawEvent};
+
+    fn publish(b: &mut EventStoreBuilder, ts: i64, acc: &str, v: &str) {
+        let ts = ts.to_string();
+        b.push_raw(&RawEvent {
+            ts: &ts,
+            account: acc,
+            action: "publish",
+            target: v,
+            ..Default::default()
+        })
+        .unwrap();
+    }
+
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn daily_timer_is_found_and_organic_uploads_are_not() {
+        let mut b = EventStoreBuilder::new();
+        // 200 organic uploads spread over two days.
+        for k in 0..200i64 {
+            publish(
+                &mut b,
+                (k * 7919 * 60_000) % (2 * DAY),
+                &format!("creator{}", k % 90),
+                &format!("o{k}"),
+            );
+        }
+        // 8 farm accounts publish at 12:30 (+ a few seconds) on both days.
+        for d in 0..2 {
+            for f in 0..8i64 {
+                publish(
+                    &mut b,
+                    d * DAY + 45_000_000 + f * 2_000,
+                    &format!("farm{f}"),
+                    &format!("f{d}_{f}"),
+                );
+            }
+        }
+        let s = b.finish();
+        let f = ScheduledPublishDetector::default().detect(&s);
+        assert_eq!(f.len(), 1, "{f:?}");
+        let names: Vec<&str> = f[0]
+            .members
+            .iter()
+            .map(|&(a, _)| s.accounts.name(a))
+            .collect();
+        assert_eq!(names.len(), 8);
+        assert!(names.iter().all(|n| n.starts_with("farm")));
+        assert!(
+            f[0].members.iter().all(|&(_, w)| (w - 0.6).abs() < 1e-6),
+            "two days each"
+        );
+    }
+}
