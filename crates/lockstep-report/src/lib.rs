@@ -114,6 +114,8 @@ pub fn write_videos_csv(
         "weighted_likes",
         "weighted_comments",
         "weighted_shares",
+        "followers",
+        "clean_followers",
     ])
     .map_err(csv_err(path))?;
     for m in videos {
@@ -136,6 +138,8 @@ pub fn write_videos_csv(
             format!("{:.2}", m.weighted_likes),
             format!("{:.2}", m.weighted_comments),
             format!("{:.2}", m.weighted_shares),
+            m.followers.to_string(),
+            m.clean_followers.to_string(),
         ])
         .map_err(csv_err(path))?;
     }

@@ -27,6 +27,9 @@ pub struct VideoMetrics {
     pub weighted_likes: f64,
     pub weighted_comments: f64,
     pub weighted_shares: f64,
+    /// Follow events on the target (creators' accounts), raw and without flagged followers.
+    pub followers: u64,
+    pub clean_followers: u64,
 }
 
 fn rate(num: u64, den: u64) -> Option<f64> {
@@ -71,7 +74,8 @@ impl VideoMetrics {
     }
 }
 
-/// Metrics for every target that received a view, like, comment or share, ordered by target name.
+/// Metrics for every target that received a view, like, comment, share or follow, ordered by
+/// target name.
 pub fn video_metrics(store: &EventStore, det: &Detection) -> Vec<VideoMetrics> {
     let mut out: Vec<VideoMetrics> = Vec::new();
     for t in 0..store.n_targets() as u32 {
@@ -120,6 +124,11 @@ pub fn video_metrics(store: &EventStore, det: &Detection) -> Vec<VideoMetrics> {
                     m.clean_shares += clean as u64;
                     m.weighted_shares += w;
                 }
+                Action::Follow => {
+                    any = true;
+                    m.followers += 1;
+                    m.clean_followers += clean as u64;
+                }
                 _ => {}
             }
         }
@@ -151,6 +160,8 @@ mod tests {
             ("3", "fake", "view", "v", "12000", "10000"),
             ("4", "fake", "like", "v", "", ""),
             ("5", "fake", "comment", "v", "", ""),
+            ("7", "fake", "follow", "v", "", ""),
+            ("8", "real", "follow", "v", "", ""),
             ("6", "real2", "view", "v", "3000", "10000"),
         ];
         for (ts, a, act, t, w, l) in rows {
@@ -185,5 +196,6 @@ mod tests {
         assert!((m.weighted_likes - 1.25).abs() < 1e-9);
         assert!((m.inflation() - 6.0 / 3.0).abs() < 1e-9);
         assert!((m.flagged_like_share() - 0.5).abs() < 1e-9);
+        assert_eq!((m.followers, m.clean_followers), (2, 1));
     }
 }
