@@ -93,6 +93,28 @@ fn simulate_detect_eval_end_to_end() {
         &std::fs::read_to_string(Path::new(&out1).join("groups.json")).unwrap(),
     )
     .unwrap();
+    // groups.json obeys the schema shipped in the repo, and the schema is not vacuous.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../schemas/groups.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&groups)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut broken = groups.clone();
+    broken["groups"][0]["members"][0]["score"] = serde_json::json!(1.5);
+    broken["groups"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("evidence");
+    assert!(validator.iter_errors(&broken).count() >= 2);
     let g0 = &groups["groups"][0];
     assert_eq!(g0["id"], "G1");
     assert_eq!(g0["label"]["label1"], "group_control");
