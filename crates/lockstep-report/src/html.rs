@@ -184,6 +184,97 @@ fn raster(store: &EventStore, g: &Group) -> String {
     s
 }
 
+/// Device ↔ IP sharing graph of a group: IPs on the left, devices on the right, a line where a
+/// member used that device on that IP. Capped at 12 IPs and 40 devices (those shared by most
+/// members); hub IPs are collapsed into one grey node, as context.
+fn sharing_graph(store: &EventStore, g: &Group) -> String {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut dev_acc: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+    let mut ip_acc: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+    let mut edges: BTreeSet<(u32, u32)> = BTreeSet::new();
+    for &a in &g.members {
+        for &e in store.events_of_account(a) {
+            if let (Some(d), Some(ip)) = (store.device_of(e), store.ip_of(e)) {
+                dev_acc.entry(d).or_default().insert(a);
+                ip_acc.entry(ip).or_default().insert(a);
+                edges.insert((ip, d));
+            }
+        }
+    }
+    if dev_acc.is_empty() {
+        return String::new();
+    }
+    let hub_names: BTreeSet<&str> = g
+        .shared
+        .iter()
+        .filter(|s| s.kind == "ip" && s.hub)
+        .map(|s| s.value.as_str())
+        .collect();
+    let top = |m: &BTreeMap<u32, BTreeSet<u32>>, k: usize| -> Vec<u32> {
+        let mut v: Vec<(usize, u32)> = m.iter().map(|(&x, s)| (s.len(), x)).collect();
+        v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        v.into_iter().take(k).map(|(_, x)| x).collect()
+    };
+    let is_hub = |ip: u32| hub_names.contains(store.ips.name(ip));
+    let ips: Vec<u32> = top(&ip_acc, 40)
+        .into_iter()
+        .filter(|&ip| !is_hub(ip))
+        .take(12)
+        .collect();
+    let devices = top(&dev_acc, 40);
+    let n_hubs = ip_acc.keys().filter(|&&ip| is_hub(ip)).count();
+    let rows = ips.len() + usize::from(n_hubs > 0);
+    let height = 20.0 + 12.0 * devices.len().max(rows * 3) as f64;
+    let (w, lx, rx) = (620.0, 150.0, 470.0);
+    let ip_y = |i: usize| 14.0 + (height - 20.0) * (i as f64 + 0.5) / rows.max(1) as f64;
+    let dev_y = |i: usize| 14.0 + (height - 20.0) * (i as f64 + 0.5) / devices.len() as f64;
+    let mut s = format!(
+        "<h3>Device ↔ IP sharing</h3><svg class=\"chart graph\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\" role=\"img\" aria-label=\"device and IP sharing graph\">"
+    );
+    for &(ip, d) in &edges {
+        let Some(di) = devices.iter().position(|&x| x == d) else {
+            continue;
+        };
+        let yi = match ips.iter().position(|&x| x == ip) {
+            Some(i) => ip_y(i),
+            None if is_hub(ip) => ip_y(ips.len()),
+            None => continue,
+        };
+        let _ = write!(s, "<line x1=\"{lx}\" y1=\"{yi:.1}\" x2=\"{rx}\" y2=\"{:.1}\" stroke=\"#adb5bd\" stroke-width=\"0.6\"/>", dev_y(di));
+    }
+    for (i, &ip) in ips.iter().enumerate() {
+        let _ = write!(
+            s,
+            "<circle cx=\"{lx}\" cy=\"{:.1}\" r=\"5\" fill=\"#d9480f\"><title>{} accounts</title></circle><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{} ({})</text>",
+            ip_y(i),
+            ip_acc[&ip].len(),
+            lx - 8.0,
+            ip_y(i) + 4.0,
+            esc(store.ips.name(ip)),
+            ip_acc[&ip].len()
+        );
+    }
+    if n_hubs > 0 {
+        let y = ip_y(ips.len());
+        let _ = write!(s, "<circle cx=\"{lx}\" cy=\"{y:.1}\" r=\"5\" fill=\"#ced4da\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" class=\"hub\">{n_hubs} hub IPs (context)</text>", lx - 8.0, y + 4.0);
+    }
+    for (i, &d) in devices.iter().enumerate() {
+        let n = dev_acc[&d].len();
+        let _ = write!(
+            s,
+            "<circle cx=\"{rx}\" cy=\"{:.1}\" r=\"{}\" fill=\"{}\"><title>{n} accounts</title></circle><text x=\"{}\" y=\"{:.1}\">{} ({n})</text>",
+            dev_y(i),
+            3 + n.min(4),
+            if n >= 2 { "#7048e8" } else { "#1c7ed6" },
+            rx + 10.0,
+            dev_y(i) + 4.0,
+            esc(store.devices.name(d))
+        );
+    }
+    s.push_str("</svg><p class=muted>IPs left (orange; hubs grey, collapsed), devices right (purple: carries several member accounts); a line is a member account using that device on that IP.</p>");
+    s
+}
+
 fn group_section(
     store: &EventStore,
     det: &Detection,
@@ -236,8 +327,9 @@ fn group_section(
         );
     }
     h.push_str("</table>");
+    h.push_str(&sharing_graph(store, g));
     if !g.shared.is_empty() {
-        h.push_str("<h3>Shared devices and IPs</h3><table><tr><th>kind</th><th>value</th><th class=n>accounts</th><th></th></tr>");
+        h.push_str("<h3>Shared devices, IPs and templates</h3><table><tr><th>kind</th><th>value</th><th class=n>accounts</th><th></th></tr>");
         for s in g.shared.iter().take(30) {
             let _ = write!(
                 h,
