@@ -8,7 +8,8 @@
 //! number of windows in the log. A console publishing every day at one minute repeats the burst
 //! daily: a member's strength grows with the number of bursts (days) it took part in — one burst
 //! (0.3) is not enough on its own, since an organic creator may publish in the same minutes; a
-//! second day at the console's minute is (0.6). Members of one burst form a group.
+//! second day at the console's minute is (0.6). The finding does not join its members into one
+//! group: at platform scale several consoles share the same minutes.
 //!
 //! **Complexity.** O(P log P) to sort the P publish events (they are already in time order), one
 //! linear sweep with two pointers.
@@ -114,7 +115,9 @@ impl Detector for ScheduledPublishDetector {
                     })
                     .collect();
                 Some(Finding {
-                    links_members: true,
+                    // Several farms can sit on the same few minutes; publishing together is
+                    // evidence about each account, not proof of one operator.
+                    links_members: false,
                     detector: ID,
                     label: Label {
                         label1: "group_control",
