@@ -115,6 +115,51 @@ pub fn creator_keys(store: &EventStore) -> Vec<u32> {
     key
 }
 
+/// Bursts in a time-ordered stream of `(ts, account)`: greedy windows of `window_ms` holding at
+/// least `min_accounts` distinct accounts whose Poisson tail, against the *local* rate (the
+/// events in the surrounding `context_ms`, outside the window) and Bonferroni-corrected for the
+/// number of windows in the log, is below 10^−`min_surprise`. The local rate keeps the evening
+/// peak of an organic platform from looking like a burst. Returns (accounts, first ts, last ts).
+pub fn surprising_bursts(
+    events: &[(i64, u32)],
+    window_ms: i64,
+    context_ms: i64,
+    min_accounts: usize,
+    min_surprise: f64,
+) -> Vec<(Vec<u32>, i64, i64)> {
+    let (Some(first), Some(last)) = (events.first(), events.last()) else {
+        return Vec::new();
+    };
+    let windows = ((last.0 - first.0) as f64 / window_ms as f64).max(1.0);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        let start = events[i].0;
+        let j = i + events[i..].partition_point(|e| e.0 < start + window_ms);
+        let mut accounts: Vec<u32> = events[i..j].iter().map(|e| e.1).collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        if accounts.len() >= min_accounts {
+            let lo = events.partition_point(|e| e.0 < start + window_ms / 2 - context_ms / 2);
+            let hi = events.partition_point(|e| e.0 < start + window_ms / 2 + context_ms / 2);
+            let background = (hi - lo - (j - i)) as f64;
+            let lambda =
+                (background * window_ms as f64 / (context_ms - window_ms) as f64).max(0.01);
+            let surprise = -(crate::detectors::lockstep::poisson_tail(accounts.len(), lambda)
+                * windows)
+                .clamp(1e-300, 1.0)
+                .log10();
+            if surprise >= min_surprise {
+                out.push((accounts, start, events[j - 1].0));
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 pub mod fanout_dm;
 pub mod lockstep;
 pub mod scheduled_publish;
+pub mod scripted;
 pub mod shared_infra;
 pub mod templates;
 
@@ -17,5 +18,6 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
         Box::new(templates::TemplateCommentDetector::default()),
         Box::new(fanout_dm::FanoutDmDetector::default()),
         Box::new(scheduled_publish::ScheduledPublishDetector::default()),
+        Box::new(scripted::ScriptedBehaviourDetector::default()),
     ]
 }

@@ -1,9 +1,9 @@
 //! Scheduled publishing: many accounts publishing within the same few minutes, far more than the
 //! platform's publishing rate explains — consoles auto-publish on a timer.
 //!
-//! **Idea.** Publishing is rare and spread over the day, so the count of publishes in a
-//! `window_ms` window is about Poisson with λ = (publishes in the log) · window / (span of the
-//! log). A window holding `min_accounts` or more distinct publishers is a *publish burst* when its
+//! **Idea.** Publishing is spread over the day, so the count of publishes in a `window_ms` window
+//! is about Poisson with λ from the publishes in the surrounding `context_ms` (the local rate:
+//! evenings are busier than nights). A window holding `min_accounts` or more distinct publishers is a *publish burst* when its
 //! Poisson tail P(X ≥ x; λ) is below 10^−`min_surprise` after a Bonferroni correction for the
 //! number of windows in the log. A console publishing every day at one minute repeats the burst
 //! daily: a member's strength grows with the number of bursts (days) it took part in — one burst
@@ -14,7 +14,6 @@
 //! **Complexity.** O(P log P) to sort the P publish events (they are already in time order), one
 //! linear sweep with two pointers.
 
-use crate::detectors::lockstep::poisson_tail;
 use crate::finding::{Detector, DetectorId, Finding, Label};
 use crate::util::UnionFind;
 use lockstep_core::{Action, EventStore};
@@ -28,6 +27,8 @@ pub const ID: DetectorId = DetectorId {
 #[derive(Debug, Clone)]
 pub struct ScheduledPublishDetector {
     pub window_ms: i64,
+    /// Span around a window whose publishes give the local rate.
+    pub context_ms: i64,
     pub min_accounts: usize,
     /// −log10 of the Bonferroni-corrected tail a burst needs.
     pub min_surprise: f64,
@@ -38,6 +39,7 @@ impl Default for ScheduledPublishDetector {
     fn default() -> Self {
         ScheduledPublishDetector {
             window_ms: 3 * 60_000,
+            context_ms: 2 * 3_600_000,
             min_accounts: 5,
             min_surprise: 3.0,
             min_group: 5,
@@ -51,41 +53,19 @@ impl Detector for ScheduledPublishDetector {
     }
 
     fn detect(&self, store: &EventStore) -> Vec<Finding> {
-        let publishes: Vec<u32> = (0..store.len() as u32)
-            .filter(|&e| store.action[e as usize] == Action::Publish as u8)
+        let publishes: Vec<(i64, u32)> = (0..store.len())
+            .filter(|&e| store.action[e] == Action::Publish as u8)
+            .map(|e| (store.ts[e], store.account[e]))
             .collect();
-        let Some((t0, t1)) = store.time_span() else {
-            return Vec::new();
-        };
-        let span = (t1 - t0).max(self.window_ms) as f64;
-        let windows = span / self.window_ms as f64;
-        let lambda = publishes.len() as f64 * self.window_ms as f64 / span;
-        // Greedy sweep: the longest window from each start; accept it if surprising.
-        let mut bursts: Vec<(Vec<u32>, i64, i64)> = Vec::new();
-        let mut i = 0;
-        while i < publishes.len() {
-            let start = store.ts[publishes[i] as usize];
-            let mut j = i;
-            while j < publishes.len() && store.ts[publishes[j] as usize] < start + self.window_ms {
-                j += 1;
-            }
-            let mut accounts: Vec<u32> = publishes[i..j]
-                .iter()
-                .map(|&e| store.account[e as usize])
-                .collect();
-            accounts.sort_unstable();
-            accounts.dedup();
-            let surprise = -(poisson_tail(accounts.len(), lambda) * windows)
-                .clamp(1e-300, 1.0)
-                .log10();
-            if accounts.len() >= self.min_accounts && surprise >= self.min_surprise {
-                let end = store.ts[publishes[j - 1] as usize];
-                bursts.push((accounts, start, end));
-                i = j;
-            } else {
-                i += 1;
-            }
-        }
+        let bursts = crate::util::surprising_bursts(
+            &publishes,
+            self.window_ms,
+            self.context_ms,
+            self.min_accounts,
+            self.min_surprise,
+        );
+        let lambda = publishes.len() as f64 * self.window_ms as f64
+            / store.time_span().map_or(1, |(a, b)| (b - a).max(1)) as f64;
         let mut uf = UnionFind::new(store.n_accounts());
         let mut days: BTreeMap<u32, u32> = BTreeMap::new();
         for (accounts, _, _) in &bursts {
@@ -134,11 +114,11 @@ impl Detector for ScheduledPublishDetector {
                     figures: vec![
                         ("accounts", members.len() as f64),
                         ("publish_bursts", own.len() as f64),
-                        ("expected_publishes_per_window", lambda),
+                        ("mean_publishes_per_window", lambda),
                         ("window_minutes", (self.window_ms / 60_000) as f64),
                     ],
                     summary: format!(
-                        "{} accounts published together in {} burst(s) of ≥ {} publishes within {} min (at {}), against {:.2} expected per window.",
+                        "{} accounts published together in {} burst(s) of ≥ {} publishes within {} min (at {}), against {:.2} per window on average.",
                         members.len(),
                         own.len(),
                         self.min_accounts,
