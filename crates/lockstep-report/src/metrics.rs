@@ -77,66 +77,67 @@ impl VideoMetrics {
 /// Metrics for every target that received a view, like, comment, share or follow, ordered by
 /// target name.
 pub fn video_metrics(store: &EventStore, det: &Detection) -> Vec<VideoMetrics> {
-    let mut out: Vec<VideoMetrics> = Vec::new();
-    for t in 0..store.n_targets() as u32 {
-        let mut m = VideoMetrics {
-            target: t,
-            ..Default::default()
-        };
-        let mut any = false;
-        for &e in store.events_on_target(t) {
-            let a = store.account[e as usize] as usize;
-            let v = &det.accounts[a];
-            let clean = !v.flagged;
-            let w = 1.0 - v.score as f64;
-            match store.action(e) {
-                Action::View => {
-                    any = true;
-                    m.views += 1;
-                    m.weighted_views += w;
-                    let timed = store.watch_of(e).zip(store.video_len_of(e));
-                    if let Some((watch, len)) = timed {
-                        m.timed_views += 1;
-                        let done = watch >= len;
-                        m.completions += done as u64;
-                        if clean {
-                            m.clean_timed_views += 1;
-                            m.clean_completions += done as u64;
+    use rayon::prelude::*;
+    let mut out: Vec<VideoMetrics> = (0..store.n_targets() as u32)
+        .into_par_iter()
+        .filter_map(|t| {
+            let mut m = VideoMetrics {
+                target: t,
+                ..Default::default()
+            };
+            let mut any = false;
+            for &e in store.events_on_target(t) {
+                let a = store.account[e as usize] as usize;
+                let v = &det.accounts[a];
+                let clean = !v.flagged;
+                let w = 1.0 - v.score as f64;
+                match store.action(e) {
+                    Action::View => {
+                        any = true;
+                        m.views += 1;
+                        m.weighted_views += w;
+                        let timed = store.watch_of(e).zip(store.video_len_of(e));
+                        if let Some((watch, len)) = timed {
+                            m.timed_views += 1;
+                            let done = watch >= len;
+                            m.completions += done as u64;
+                            if clean {
+                                m.clean_timed_views += 1;
+                                m.clean_completions += done as u64;
+                            }
                         }
+                        m.clean_views += clean as u64;
                     }
-                    m.clean_views += clean as u64;
+                    Action::Like => {
+                        any = true;
+                        m.likes += 1;
+                        m.clean_likes += clean as u64;
+                        m.weighted_likes += w;
+                    }
+                    Action::Comment => {
+                        any = true;
+                        m.comments += 1;
+                        m.clean_comments += clean as u64;
+                        m.weighted_comments += w;
+                    }
+                    Action::Share => {
+                        any = true;
+                        m.shares += 1;
+                        m.clean_shares += clean as u64;
+                        m.weighted_shares += w;
+                    }
+                    Action::Follow => {
+                        any = true;
+                        m.followers += 1;
+                        m.clean_followers += clean as u64;
+                    }
+                    _ => {}
                 }
-                Action::Like => {
-                    any = true;
-                    m.likes += 1;
-                    m.clean_likes += clean as u64;
-                    m.weighted_likes += w;
-                }
-                Action::Comment => {
-                    any = true;
-                    m.comments += 1;
-                    m.clean_comments += clean as u64;
-                    m.weighted_comments += w;
-                }
-                Action::Share => {
-                    any = true;
-                    m.shares += 1;
-                    m.clean_shares += clean as u64;
-                    m.weighted_shares += w;
-                }
-                Action::Follow => {
-                    any = true;
-                    m.followers += 1;
-                    m.clean_followers += clean as u64;
-                }
-                _ => {}
             }
-        }
-        if any {
-            out.push(m);
-        }
-    }
-    out.sort_by(|a, b| {
+            any.then_some(m)
+        })
+        .collect();
+    out.par_sort_by(|a, b| {
         store
             .targets
             .name(a.target)

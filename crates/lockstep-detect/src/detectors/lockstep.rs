@@ -288,19 +288,21 @@ impl Detector for LockstepDetector {
         let mut pairs: Vec<(u32, u32)> = runs
             .par_iter()
             .flat_map_iter(|run| {
-                let bs: Vec<u32> = run
+                let bs: Vec<(u32, u32)> = run
                     .iter()
                     .take(self.max_bursts_per_account)
-                    .map(|&(_, b)| b)
+                    .map(|&(_, b)| (b, bursts[b as usize].key))
                     .collect();
-                let bursts = &bursts;
-                (0..bs.len()).flat_map(move |i| {
-                    let bs = bs.clone();
-                    (i + 1..bs.len()).filter_map(move |j| {
-                        (bursts[bs[i] as usize].key != bursts[bs[j] as usize].key)
-                            .then_some((bs[i], bs[j]))
-                    })
-                })
+                let mut out = Vec::with_capacity(bs.len() * bs.len().saturating_sub(1) / 2);
+                for (i, &(b1, k1)) in bs.iter().enumerate() {
+                    out.extend(
+                        bs[i + 1..]
+                            .iter()
+                            .filter(|&&(_, k2)| k2 != k1)
+                            .map(|&(b2, _)| (b1, b2)),
+                    );
+                }
+                out
             })
             .collect();
         pairs.par_sort_unstable();
