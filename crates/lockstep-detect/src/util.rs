@@ -160,6 +160,77 @@ pub fn surprising_bursts(
     out
 }
 
+/// Accounts that acted together in [`surprising_bursts`] of one action, joined into groups.
+#[derive(Debug, Clone)]
+pub struct BurstGroup {
+    /// (account, number of bursts it was in), by account id.
+    pub members: Vec<(u32, u32)>,
+    /// The group's bursts: (accounts, first ts, last ts).
+    pub bursts: Vec<(Vec<u32>, i64, i64)>,
+    pub span: (i64, i64),
+}
+
+/// Bursts of `action` (see [`surprising_bursts`]) grouped by shared members, groups of at least
+/// `min_group`; also the log's mean count of that action per window, for reports.
+pub fn action_burst_groups(
+    store: &EventStore,
+    action: lockstep_core::Action,
+    window_ms: i64,
+    context_ms: i64,
+    min_accounts: usize,
+    min_surprise: f64,
+    min_group: usize,
+) -> (Vec<BurstGroup>, f64) {
+    let events: Vec<(i64, u32)> = (0..store.len())
+        .filter(|&e| store.action[e] == action as u8)
+        .map(|e| (store.ts[e], store.account[e]))
+        .collect();
+    let mean = events.len() as f64 * window_ms as f64
+        / store.time_span().map_or(1, |(a, b)| (b - a).max(1)) as f64;
+    let bursts = surprising_bursts(&events, window_ms, context_ms, min_accounts, min_surprise);
+    let mut uf = UnionFind::new(store.n_accounts());
+    let mut count = vec![0u32; store.n_accounts()];
+    for (accounts, _, _) in &bursts {
+        for w in accounts.windows(2) {
+            uf.union(w[0], w[1]);
+        }
+        for &a in accounts {
+            count[a as usize] += 1;
+        }
+    }
+    let groups = uf
+        .components(min_group)
+        .into_iter()
+        .filter_map(|c| {
+            let members: Vec<(u32, u32)> = c
+                .into_iter()
+                .filter(|&a| count[a as usize] > 0)
+                .map(|a| (a, count[a as usize]))
+                .collect();
+            if members.len() < min_group {
+                return None;
+            }
+            let own: Vec<(Vec<u32>, i64, i64)> = bursts
+                .iter()
+                .filter(|b| {
+                    b.0.iter()
+                        .any(|a| members.binary_search_by_key(a, |m| m.0).is_ok())
+                })
+                .cloned()
+                .collect();
+            let span = own.iter().fold((i64::MAX, i64::MIN), |(lo, hi), b| {
+                (lo.min(b.1), hi.max(b.2))
+            });
+            Some(BurstGroup {
+                members,
+                bursts: own,
+                span,
+            })
+        })
+        .collect();
+    (groups, mean)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

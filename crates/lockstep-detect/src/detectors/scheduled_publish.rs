@@ -15,9 +15,7 @@
 //! linear sweep with two pointers.
 
 use crate::finding::{Detector, DetectorId, Finding, Label};
-use crate::util::UnionFind;
 use lockstep_core::{Action, EventStore};
-use std::collections::BTreeMap;
 
 pub const ID: DetectorId = DetectorId {
     id: "scheduled_publish",
@@ -53,40 +51,20 @@ impl Detector for ScheduledPublishDetector {
     }
 
     fn detect(&self, store: &EventStore) -> Vec<Finding> {
-        let publishes: Vec<(i64, u32)> = (0..store.len())
-            .filter(|&e| store.action[e] == Action::Publish as u8)
-            .map(|e| (store.ts[e], store.account[e]))
-            .collect();
-        let bursts = crate::util::surprising_bursts(
-            &publishes,
+        let (groups, mean) = crate::util::action_burst_groups(
+            store,
+            Action::Publish,
             self.window_ms,
             self.context_ms,
             self.min_accounts,
             self.min_surprise,
+            self.min_group,
         );
-        let lambda = publishes.len() as f64 * self.window_ms as f64
-            / store.time_span().map_or(1, |(a, b)| (b - a).max(1)) as f64;
-        let mut uf = UnionFind::new(store.n_accounts());
-        let mut days: BTreeMap<u32, u32> = BTreeMap::new();
-        for (accounts, _, _) in &bursts {
-            for w in accounts.windows(2) {
-                uf.union(w[0], w[1]);
-            }
-            for &a in accounts {
-                *days.entry(a).or_default() += 1;
-            }
-        }
-        uf.components(self.min_group)
+        groups
             .into_iter()
-            .filter_map(|members| {
-                let members: Vec<u32> = members.into_iter().filter(|a| days.contains_key(a)).collect();
-                if members.len() < self.min_group {
-                    return None;
-                }
-                let own: Vec<&(Vec<u32>, i64, i64)> =
-                    bursts.iter().filter(|b| b.0.iter().any(|a| members.binary_search(a).is_ok())).collect();
-                let span = own.iter().fold((i64::MAX, i64::MIN), |(lo, hi), b| (lo.min(b.1), hi.max(b.2)));
-                let minutes: Vec<String> = own
+            .map(|g| {
+                let minutes: Vec<String> = g
+                    .bursts
                     .iter()
                     .take(5)
                     .map(|b| {
@@ -94,7 +72,7 @@ impl Detector for ScheduledPublishDetector {
                         format!("{:02}:{:02} UTC", ms / 3_600_000, ms % 3_600_000 / 60_000)
                     })
                     .collect();
-                Some(Finding {
+                Finding {
                     // Several farms can sit on the same few minutes; publishing together is
                     // evidence about each account, not proof of one operator.
                     links_members: false,
@@ -104,29 +82,26 @@ impl Detector for ScheduledPublishDetector {
                         label2: "content",
                         label3: "scheduled_publishing",
                     },
-                    members: members
-                        .iter()
-                        .map(|a| (*a, (0.3 * days[a] as f32).min(0.9)))
-                        .collect(),
-                    targets: Vec::new(),
-                    span,
-                    shared: Vec::new(),
-                    figures: vec![
-                        ("accounts", members.len() as f64),
-                        ("publish_bursts", own.len() as f64),
-                        ("mean_publishes_per_window", lambda),
-                        ("window_minutes", (self.window_ms / 60_000) as f64),
-                    ],
                     summary: format!(
                         "{} accounts published together in {} burst(s) of ≥ {} publishes within {} min (at {}), against {:.2} per window on average.",
-                        members.len(),
-                        own.len(),
+                        g.members.len(),
+                        g.bursts.len(),
                         self.min_accounts,
                         self.window_ms / 60_000,
                         minutes.join(", "),
-                        lambda
+                        mean
                     ),
-                })
+                    figures: vec![
+                        ("accounts", g.members.len() as f64),
+                        ("publish_bursts", g.bursts.len() as f64),
+                        ("mean_publishes_per_window", mean),
+                        ("window_minutes", (self.window_ms / 60_000) as f64),
+                    ],
+                    members: g.members.iter().map(|&(a, days)| (a, (0.3 * days as f32).min(0.9))).collect(),
+                    targets: Vec::new(),
+                    span: g.span,
+                    shared: Vec::new(),
+                }
             })
             .collect()
     }

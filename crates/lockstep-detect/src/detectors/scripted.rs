@@ -20,10 +20,8 @@
 //! (already time-ordered) for batches.
 
 use crate::finding::{Detector, DetectorId, Finding, Label};
-use crate::util::UnionFind;
 use lockstep_core::{Action, EventStore};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
 
 pub const ID: DetectorId = DetectorId {
     id: "scripted",
@@ -147,40 +145,20 @@ impl ScriptedBehaviourDetector {
     }
 
     fn batch_logins(&self, store: &EventStore) -> Vec<Finding> {
-        let logins: Vec<(i64, u32)> = (0..store.len())
-            .filter(|&e| store.action[e] == Action::Login as u8)
-            .map(|e| (store.ts[e], store.account[e]))
-            .collect();
-        let batches = crate::util::surprising_bursts(
-            &logins,
+        let (groups, mean) = crate::util::action_burst_groups(
+            store,
+            Action::Login,
             self.login_window_ms,
             self.context_ms,
             self.min_accounts,
             self.min_surprise,
+            self.min_accounts,
         );
-        let lambda = logins.len() as f64 * self.login_window_ms as f64
-            / store.time_span().map_or(1, |(a, b)| (b - a).max(1)) as f64;
-        let mut uf = UnionFind::new(store.n_accounts());
-        let mut count: BTreeMap<u32, u32> = BTreeMap::new();
-        for (accounts, _, _) in &batches {
-            for w in accounts.windows(2) {
-                uf.union(w[0], w[1]);
-            }
-            for &a in accounts {
-                *count.entry(a).or_default() += 1;
-            }
-        }
-        uf.components(self.min_accounts)
+        groups
             .into_iter()
-            .filter_map(|members| {
-                let members: Vec<u32> = members.into_iter().filter(|a| count.contains_key(a)).collect();
-                if members.len() < self.min_accounts {
-                    return None;
-                }
-                let own: Vec<&(Vec<u32>, i64, i64)> = batches.iter().filter(|b| b.0.iter().any(|a| members.binary_search(a).is_ok())).collect();
-                let span = own.iter().fold((i64::MAX, i64::MIN), |(lo, hi), b| (lo.min(b.1), hi.max(b.2)));
-                let biggest = own.iter().map(|b| b.0.len()).max().unwrap_or(0);
-                Some(Finding {
+            .map(|g| {
+                let biggest = g.bursts.iter().map(|b| b.0.len()).max().unwrap_or(0);
+                Finding {
                     links_members: false,
                     detector: ID,
                     label: Label {
@@ -190,22 +168,22 @@ impl ScriptedBehaviourDetector {
                     },
                     summary: format!(
                         "{} accounts logged in together in {} batch(es) of up to {biggest} accounts within {} s, against {:.2} logins per window on average.",
-                        members.len(),
-                        own.len(),
+                        g.members.len(),
+                        g.bursts.len(),
                         self.login_window_ms / 1000,
-                        lambda
+                        mean
                     ),
                     figures: vec![
-                        ("accounts", members.len() as f64),
-                        ("batches", own.len() as f64),
+                        ("accounts", g.members.len() as f64),
+                        ("batches", g.bursts.len() as f64),
                         ("largest_batch", biggest as f64),
-                        ("mean_logins_per_window", lambda),
+                        ("mean_logins_per_window", mean),
                     ],
-                    members: members.iter().map(|a| (*a, (0.3 * count[a] as f32).min(0.9))).collect(),
+                    members: g.members.iter().map(|&(a, n)| (a, (0.3 * n as f32).min(0.9))).collect(),
                     targets: Vec::new(),
-                    span,
+                    span: g.span,
                     shared: Vec::new(),
-                })
+                }
             })
             .collect()
     }
