@@ -59,6 +59,16 @@ pub struct Finding {
     pub links_members: bool,
 }
 
+impl Finding {
+    /// Member account names, in member order.
+    pub fn member_names<'s>(&self, store: &'s EventStore) -> Vec<&'s str> {
+        self.members
+            .iter()
+            .map(|&(a, _)| store.accounts.name(a))
+            .collect()
+    }
+}
+
 /// A detector reads the store and returns its findings. Detectors are independent: none reads
 /// another's output; fusion joins them.
 pub trait Detector: Send + Sync {

@@ -249,11 +249,7 @@ mod tests {
         let s = b.finish();
         let f = ScriptedBehaviourDetector::default().detect(&s);
         assert_eq!(f.len(), 1, "{f:?}");
-        let names: Vec<&str> = f[0]
-            .members
-            .iter()
-            .map(|&(a, _)| s.accounts.name(a))
-            .collect();
+        let names = f[0].member_names(&s);
         assert_eq!(names, vec!["bot"]);
     }
 
@@ -285,11 +281,7 @@ mod tests {
         let s = b.finish();
         let f = ScriptedBehaviourDetector::default().batch_logins(&s);
         assert_eq!(f.len(), 1, "{f:?}");
-        let names: Vec<&str> = f[0]
-            .members
-            .iter()
-            .map(|&(a, _)| s.accounts.name(a))
-            .collect();
+        let names = f[0].member_names(&s);
         // Every phone is in the batch; an organic login that happens to fall in the same 30 s
         // may be swept in, which is why one batch alone (strength 0.3) flags nobody.
         assert_eq!(names.iter().filter(|n| n.starts_with("phone")).count(), 12);

@@ -400,11 +400,7 @@ mod tests {
         );
         let f = det.detect(&s);
         assert_eq!(f.len(), 1);
-        let names: Vec<&str> = f[0]
-            .members
-            .iter()
-            .map(|&(a, _)| s.accounts.name(a))
-            .collect();
+        let names = f[0].member_names(&s);
         assert_eq!(names.len(), 20);
         assert!(names.iter().all(|n| n.starts_with("farm")));
         assert!(f[0].members.iter().all(|&(_, w)| w > 0.5));

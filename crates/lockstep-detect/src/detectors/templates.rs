@@ -277,11 +277,7 @@ mod tests {
         let s = b.finish();
         let f = TemplateCommentDetector::default().detect(&s);
         assert_eq!(f.len(), 1, "{f:?}");
-        let names: Vec<&str> = f[0]
-            .members
-            .iter()
-            .map(|&(a, _)| s.accounts.name(a))
-            .collect();
+        let names = f[0].member_names(&s);
         assert_eq!(names.len(), 8);
         assert!(names.iter().all(|n| n.starts_with("farm")));
         assert!(
