@@ -315,20 +315,42 @@ fn detect(
         .map_err(with_code(exit::OUTPUT))?;
     let videos = lockstep_report::metrics::video_metrics(&store, &det);
     let ids: Vec<_> = detectors.iter().map(|d| d.id()).collect();
+    // The four outputs are independent: write them side by side.
     let write = || -> Result<(), lockstep_report::WriteError> {
-        lockstep_report::write_accounts_csv(&out.join("accounts.csv"), &store, &det)?;
-        lockstep_report::write_groups_json(
-            &out.join("groups.json"),
-            &lockstep_report::groups_json(&store, &det, &ids),
-        )?;
-        lockstep_report::write_videos_csv(&out.join("videos.csv"), &store, &videos)?;
-        lockstep_report::write_report_html(
-            &out.join("report.html"),
-            &store,
-            &det,
-            &videos,
-            &events.join(", "),
-        )
+        let (a, (b, (c, d))) = rayon::join(
+            || lockstep_report::write_accounts_csv(&out.join("accounts.csv"), &store, &det),
+            || {
+                rayon::join(
+                    || {
+                        lockstep_report::write_groups_json(
+                            &out.join("groups.json"),
+                            &lockstep_report::groups_json(&store, &det, &ids),
+                        )
+                    },
+                    || {
+                        rayon::join(
+                            || {
+                                lockstep_report::write_videos_csv(
+                                    &out.join("videos.csv"),
+                                    &store,
+                                    &videos,
+                                )
+                            },
+                            || {
+                                lockstep_report::write_report_html(
+                                    &out.join("report.html"),
+                                    &store,
+                                    &det,
+                                    &videos,
+                                    &events.join(", "),
+                                )
+                            },
+                        )
+                    },
+                )
+            },
+        );
+        a.and(b).and(c).and(d)
     };
     write().map_err(|e| Failure {
         code: exit::OUTPUT,
