@@ -96,6 +96,23 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Convert a public labelled dataset into events and labels.csv.
+    #[command(
+        after_help = "Examples:\n  lockstep convert --from movielens ../shared/data/movielens-small/ratings.csv --out ml.csv --labels ml-labels.csv\n  lockstep convert --from darpa ../shared/data/darpa/darpa_original.zip --out darpa.parquet --labels darpa-labels.csv\n  lockstep convert --from bitcoin-otc ../shared/data/bitcoin-otc --out otc.csv --labels otc-labels.csv"
+    )]
+    Convert {
+        /// yelp, darpa, vews, bitcoin-otc or movielens.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(lockstep_datasets::Dataset::NAMES))]
+        from: String,
+        /// The dataset file (or folder, for bitcoin-otc).
+        input: String,
+        /// Events file (.csv, .jsonl, .parquet; .gz/.zst for text).
+        #[arg(long, short)]
+        out: String,
+        /// labels.csv to write.
+        #[arg(long)]
+        labels: String,
+    },
     /// Judge detect's output against labels (and per-video truth).
     Eval {
         #[arg(long)]
@@ -180,6 +197,12 @@ fn main() -> ExitCode {
             json,
         } => eval(&labels, &scores, truth.as_deref(), videos.as_deref(), json),
         Cmd::Explain { id, dir, json } => explain(&id, &dir, json),
+        Cmd::Convert {
+            from,
+            input,
+            out,
+            labels,
+        } => convert(&from, &input, &out, &labels),
     };
     match r {
         Ok(()) => ExitCode::from(exit::OK),
@@ -709,6 +732,46 @@ fn explain(id: &str, dir: &std::path::Path, json: bool) -> Result<(), Failure> {
     println!("\n  members ({}; first 20)", members.len());
     for m in members.iter().take(20) {
         println!("    {}  {}", s(&m["account"]), m["score"]);
+    }
+    Ok(())
+}
+
+fn convert(from: &str, input: &str, out: &str, labels: &str) -> Result<(), Failure> {
+    let dataset = lockstep_datasets::Dataset::parse(from).expect("clap checked the name");
+    let t0 = Instant::now();
+    let mut w = lockstep_io::open_event_writer(out).map_err(|e| Failure {
+        code: exit::OUTPUT,
+        err: e.into(),
+    })?;
+    let rep = lockstep_datasets::convert(dataset, input, w.as_mut()).map_err(|e| {
+        let code = match &e {
+            lockstep_datasets::ConvertError::Io { .. } => exit::INPUT_UNREADABLE,
+            lockstep_datasets::ConvertError::Format { .. } => exit::BAD_INPUT,
+            lockstep_datasets::ConvertError::Write(_) => exit::OUTPUT,
+        };
+        Failure {
+            code,
+            err: e.into(),
+        }
+    })?;
+    w.finish().map_err(|e| Failure {
+        code: exit::OUTPUT,
+        err: e.into(),
+    })?;
+    rep.write_labels(labels).map_err(|e| Failure {
+        code: exit::OUTPUT,
+        err: e.into(),
+    })?;
+    let bad = rep.labels.values().filter(|&&l| l == 1).count();
+    eprintln!(
+        "lockstep convert: {from}: {} events, {} labelled accounts ({bad} bad), {} rows skipped, {:.1}s → {out}, {labels}",
+        rep.events,
+        rep.labels.len(),
+        rep.skipped,
+        t0.elapsed().as_secs_f64()
+    );
+    for ex in &rep.examples {
+        eprintln!("  skipped {ex}");
     }
     Ok(())
 }

@@ -1,0 +1,395 @@
+//! Converters from the public labelled datasets (see `shared/data/README.md`) to lockstep's event
+//! schema plus `labels.csv` (`account,label,farm,tactic`, label 1 = the dataset's bad actor).
+//!
+//! | dataset | events | account label |
+//! |---|---|---|
+//! | Yelp (Chi/NYC/Zip) `metadata.gz` | a review = `like` of the product at the review day | 1 if any of the user's reviews was filtered |
+//! | DARPA 1998 `darpa_original.zip` | a connection = `view` of the destination IP at the minute | 1 if any connection from the source IP is an attack |
+//! | VEWS `vews_v1.1.tar.gz` | an edit = `comment` on the page at its second | `users.tsv`: vandal = 1 |
+//! | Bitcoin-OTC `otc_network.csv` | a rating = `follow` of the rated node at its time | `otc_gt.csv`: −1 = 1, +1 = 0 (others unlabelled) |
+//! | MovieLens `ratings.csv` | a rating = `like` of the movie at its second | all 0 (organic) |
+//!
+//! Rows that cannot be converted are skipped, counted and reported with their first examples
+//! (DARPA has ten rows dated `07/32/1998`); nothing is dropped silently.
+
+use lockstep_core::{Action, TypedEvent};
+use lockstep_io::{EventWriter, WriteError};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Format { path: String, message: String },
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Which dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dataset {
+    Yelp,
+    Darpa,
+    Vews,
+    BitcoinOtc,
+    Movielens,
+}
+
+impl Dataset {
+    pub const NAMES: [&'static str; 5] = ["yelp", "darpa", "vews", "bitcoin-otc", "movielens"];
+    pub fn parse(s: &str) -> Option<Dataset> {
+        Some(match s {
+            "yelp" => Dataset::Yelp,
+            "darpa" => Dataset::Darpa,
+            "vews" => Dataset::Vews,
+            "bitcoin-otc" => Dataset::BitcoinOtc,
+            "movielens" => Dataset::Movielens,
+            _ => return None,
+        })
+    }
+}
+
+/// What a conversion did.
+#[derive(Debug, Clone, Default)]
+pub struct ConvertReport {
+    pub events: u64,
+    pub skipped: u64,
+    /// First skipped rows: "line N: reason (value)".
+    pub examples: Vec<String>,
+    /// account → label (BTreeMap: written sorted).
+    pub labels: BTreeMap<String, u8>,
+}
+
+impl ConvertReport {
+    fn skip(&mut self, line: u64, reason: &str, value: &str) {
+        self.skipped += 1;
+        if self.examples.len() < 5 {
+            self.examples
+                .push(format!("line {line}: {reason} ({value:?})"));
+        }
+    }
+
+    fn label(&mut self, account: &str, bad: bool) {
+        let e = self.labels.entry(account.to_string()).or_insert(0);
+        *e = (*e).max(bad as u8);
+    }
+
+    /// Write `labels.csv`.
+    pub fn write_labels(&self, path: &str) -> Result<(), ConvertError> {
+        let io = |e: csv::Error| ConvertError::Io {
+            path: path.into(),
+            source: std::io::Error::other(e),
+        };
+        let mut w = csv::Writer::from_path(path).map_err(io)?;
+        w.write_record(["account", "label", "farm", "tactic"])
+            .map_err(io)?;
+        for (a, l) in &self.labels {
+            w.write_record([
+                a.as_str(),
+                if *l == 1 { "1" } else { "0" },
+                "",
+                if *l == 1 {
+                    "labelled_bad"
+                } else {
+                    "labelled_good"
+                },
+            ])
+            .map_err(io)?;
+        }
+        w.flush().map_err(|source| ConvertError::Io {
+            path: path.into(),
+            source,
+        })
+    }
+}
+
+fn io_err(path: &str) -> impl Fn(std::io::Error) -> ConvertError + '_ {
+    move |source| ConvertError::Io {
+        path: path.into(),
+        source,
+    }
+}
+
+fn event<'a>(ts: i64, account: &'a str, action: Action, target: &'a str) -> TypedEvent<'a> {
+    TypedEvent {
+        ts,
+        account,
+        action,
+        target,
+        device: None,
+        ip: None,
+        watch_ms: None,
+        video_ms: None,
+        text: None,
+    }
+}
+
+fn day_ms(d: &str) -> Option<i64> {
+    let date = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
+}
+
+/// Convert `input` (a file, or the dataset's folder for VEWS/Bitcoin-OTC) into `out`.
+pub fn convert(
+    dataset: Dataset,
+    input: &str,
+    out: &mut dyn EventWriter,
+) -> Result<ConvertReport, ConvertError> {
+    match dataset {
+        Dataset::Yelp => yelp(input, out),
+        Dataset::Darpa => darpa(input, out),
+        Dataset::Vews => vews(input, out),
+        Dataset::BitcoinOtc => bitcoin_otc(input, out),
+        Dataset::Movielens => movielens(input, out),
+    }
+}
+
+fn open_text(path: &str) -> Result<Box<dyn BufRead>, ConvertError> {
+    let f = std::fs::File::open(path).map_err(io_err(path))?;
+    Ok(if path.ends_with(".gz") {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(f)))
+    } else {
+        Box::new(BufReader::new(f))
+    })
+}
+
+/// `user product rating label date`, space- or tab-separated.
+fn yelp(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertError> {
+    let mut rep = ConvertReport::default();
+    for (i, line) in open_text(path)?.lines().enumerate() {
+        let line = line.map_err(io_err(path))?;
+        let n = i as u64 + 1;
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 5 {
+            rep.skip(n, "expected 5 fields", &line);
+            continue;
+        }
+        let Some(ts) = day_ms(f[4]) else {
+            rep.skip(n, "bad date", f[4]);
+            continue;
+        };
+        let (user, product) = (format!("u{}", f[0]), format!("p{}", f[1]));
+        out.write(&event(ts, &user, Action::Like, &product))?;
+        rep.events += 1;
+        rep.label(&user, f[3] == "-1");
+    }
+    Ok(rep)
+}
+
+/// `src_ip,dst_ip,MM/DD/YYYY-HH:MM,label` inside a zip.
+fn darpa(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertError> {
+    let f = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut zip = zip::ZipArchive::new(f).map_err(|e| ConvertError::Format {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    let entry = zip.by_index(0).map_err(|e| ConvertError::Format {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    let mut rep = ConvertReport::default();
+    for (i, line) in BufReader::new(entry).lines().enumerate() {
+        let line = line.map_err(io_err(path))?;
+        let n = i as u64 + 1;
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() < 4 {
+            rep.skip(n, "expected 4 fields", &line);
+            continue;
+        }
+        let ts = chrono::NaiveDateTime::parse_from_str(f[2], "%m/%d/%Y-%H:%M")
+            .ok()
+            .map(|d| d.and_utc().timestamp_millis());
+        let Some(ts) = ts else {
+            rep.skip(n, "invalid date", f[2]);
+            continue;
+        };
+        out.write(&event(ts, f[0], Action::View, f[1]))?;
+        rep.events += 1;
+        rep.label(f[0], f[3] != "-");
+    }
+    Ok(rep)
+}
+
+/// Monthly `benign_*.csv` / `vandal_*.csv` and `users.tsv` inside a tar.gz.
+fn vews(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertError> {
+    let f = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(f));
+    let mut rep = ConvertReport::default();
+    let mut edits: Vec<(i64, String, String)> = Vec::new();
+    let mut users: Vec<(String, bool)> = Vec::new();
+    for entry in archive.entries().map_err(io_err(path))? {
+        let mut entry = entry.map_err(io_err(path))?;
+        let name = entry
+            .path()
+            .map_err(io_err(path))?
+            .to_string_lossy()
+            .into_owned();
+        let base = name.rsplit('/').next().unwrap_or("").to_string();
+        let mut text = String::new();
+        if !(base.ends_with(".csv") || base == "users.tsv") {
+            continue;
+        }
+        entry.read_to_string(&mut text).map_err(io_err(path))?;
+        if base == "users.tsv" {
+            for line in text.lines() {
+                let f: Vec<&str> = line.split('\t').collect();
+                if f.len() >= 5 && f[0] != "username" {
+                    users.push((f[0].to_string(), f[4] == "vandal"));
+                }
+            }
+            continue;
+        }
+        for (i, line) in text.lines().enumerate().skip(1) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let f: Vec<&str> = line.split(',').collect();
+            // username,revid,revtime,pagetitle,isReverted,revertTime,cluebotRevert,stiki_score,
+            // stiki_REP_USER — user names and titles may hold commas: the time is the first
+            // RFC 3339 field after the user name and id, the title runs up to the last five.
+            let n = i as u64 + 1;
+            let at = (2..f.len().saturating_sub(5))
+                .find(|&k| chrono::DateTime::parse_from_rfc3339(f[k]).is_ok());
+            let Some(k) = at else {
+                rep.skip(n, &format!("{base}: no revtime"), line);
+                continue;
+            };
+            let ts = chrono::DateTime::parse_from_rfc3339(f[k])
+                .map(|d| d.timestamp_millis())
+                .unwrap_or(0);
+            let user = f[..k - 1].join(",");
+            let title = f[k + 1..f.len() - 5].join(",");
+            edits.push((ts, user, title));
+        }
+    }
+    edits.sort();
+    for (ts, user, title) in &edits {
+        out.write(&event(*ts, user, Action::Comment, title))?;
+        rep.events += 1;
+    }
+    for (u, vandal) in users {
+        rep.label(&u, vandal);
+    }
+    Ok(rep)
+}
+
+/// `otc_network.csv` (`rater,ratee,rating,unix_time`) and `otc_gt.csv` beside it.
+fn bitcoin_otc(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertError> {
+    let dir = std::path::Path::new(path);
+    let (net, gt) = if dir.is_dir() {
+        (dir.join("otc_network.csv"), dir.join("otc_gt.csv"))
+    } else {
+        (dir.to_path_buf(), dir.with_file_name("otc_gt.csv"))
+    };
+    let net_s = net.display().to_string();
+    let mut rep = ConvertReport::default();
+    let mut rows: Vec<(i64, String, String)> = Vec::new();
+    for (i, line) in open_text(&net_s)?.lines().enumerate() {
+        let line = line.map_err(io_err(&net_s))?;
+        let f: Vec<&str> = line.split(',').collect();
+        let ts = f.get(3).and_then(|t| t.trim().parse::<f64>().ok());
+        match (f.len() >= 4, ts) {
+            (true, Some(t)) => rows.push((
+                (t * 1000.0) as i64,
+                format!("n{}", f[0]),
+                format!("n{}", f[1]),
+            )),
+            _ => rep.skip(i as u64 + 1, "expected rater,ratee,rating,unix_time", &line),
+        }
+    }
+    rows.sort();
+    for (ts, a, b) in &rows {
+        out.write(&event(*ts, a, Action::Follow, b))?;
+        rep.events += 1;
+    }
+    let gt_s = gt.display().to_string();
+    for (i, line) in open_text(&gt_s)?.lines().enumerate() {
+        let line = line.map_err(io_err(&gt_s))?;
+        match line.split_once(',') {
+            Some((node, "-1")) => rep.label(&format!("n{node}"), true),
+            Some((node, "+1" | "1")) => rep.label(&format!("n{node}"), false),
+            _ => rep.skip(i as u64 + 1, "otc_gt.csv: expected node,±1", &line),
+        }
+    }
+    Ok(rep)
+}
+
+/// `ratings.csv`: `userId,movieId,rating,timestamp` (seconds).
+fn movielens(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertError> {
+    let mut rep = ConvertReport::default();
+    let mut rows: Vec<(i64, String, String)> = Vec::new();
+    for (i, line) in open_text(path)?.lines().enumerate().skip(1) {
+        let line = line.map_err(io_err(path))?;
+        let f: Vec<&str> = line.split(',').collect();
+        match (
+            f.len() >= 4,
+            f.get(3).and_then(|t| t.trim().parse::<i64>().ok()),
+        ) {
+            (true, Some(t)) => rows.push((t * 1000, format!("u{}", f[0]), format!("m{}", f[1]))),
+            _ => rep.skip(
+                i as u64 + 1,
+                "expected userId,movieId,rating,timestamp",
+                &line,
+            ),
+        }
+    }
+    rows.sort();
+    for (ts, u, m) in &rows {
+        out.write(&event(*ts, u, Action::Like, m))?;
+        rep.events += 1;
+        rep.label(u, false);
+    }
+    Ok(rep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lockstep_core::EventStoreBuilder;
+
+    #[test]
+    fn yelp_lines_and_a_bad_date_are_counted() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("metadata");
+        std::fs::write(&p, "1 10 5.0 -1 2014-12-08\n2 10 3.0 1 2013-05-16\n1 11 4.0 1 2014-12-09\n3 10 1.0 1 2014-13-40\n").unwrap();
+        let mut b = EventStoreBuilder::new();
+        let rep = convert(Dataset::Yelp, p.to_str().unwrap(), &mut b).unwrap();
+        assert_eq!((rep.events, rep.skipped), (3, 1));
+        assert!(rep.examples[0].contains("line 4") && rep.examples[0].contains("2014-13-40"));
+        assert_eq!(rep.labels["u1"], 1);
+        assert_eq!(rep.labels["u2"], 0);
+        let s = b.finish();
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.ts[0], day_ms("2013-05-16").unwrap());
+    }
+
+    #[test]
+    fn movielens_and_bitcoin_otc() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("ratings.csv");
+        std::fs::write(
+            &p,
+            "userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n1,1029,3.0,1260759179\n",
+        )
+        .unwrap();
+        let mut b = EventStoreBuilder::new();
+        let rep = convert(Dataset::Movielens, p.to_str().unwrap(), &mut b).unwrap();
+        assert_eq!((rep.events, rep.skipped, rep.labels.len()), (2, 0, 1));
+        std::fs::write(
+            d.path().join("otc_network.csv"),
+            "6,2,4,1289241911.72836\n6,5,2,1289241941.5\nbad\n",
+        )
+        .unwrap();
+        std::fs::write(d.path().join("otc_gt.csv"), "6,-1\n2,+1\n").unwrap();
+        let mut b = EventStoreBuilder::new();
+        let rep = convert(Dataset::BitcoinOtc, d.path().to_str().unwrap(), &mut b).unwrap();
+        assert_eq!((rep.events, rep.skipped), (2, 1));
+        assert_eq!((rep.labels["n6"], rep.labels["n2"]), (1, 0));
+        assert_eq!(b.finish().ts[0], 1_289_241_911_728);
+    }
+}
