@@ -112,6 +112,27 @@ enum Cmd {
         /// labels.csv to write.
         #[arg(long)]
         labels: String,
+        /// Also write one label per event (0/1, one a line, in output order) where the dataset has them (darpa).
+        #[arg(long)]
+        event_labels: Option<String>,
+    },
+    /// Write a MIDAS-R burst score for every event (account → target), one a line, in time order.
+    #[command(
+        after_help = "Example:\n  lockstep score-events darpa.parquet --out darpa-scores.txt --tick-ms 60000"
+    )]
+    ScoreEvents {
+        events: String,
+        #[arg(long, short)]
+        out: String,
+        /// Tick length in ms (the reference uses 1-minute ticks on DARPA).
+        #[arg(long, default_value_t = 60_000)]
+        tick_ms: i64,
+        #[arg(long, default_value_t = 2)]
+        rows: usize,
+        #[arg(long, default_value_t = 1024)]
+        buckets: usize,
+        #[arg(long, default_value_t = 0.5)]
+        decay: f64,
     },
     /// Judge detect's output against labels (and per-video truth).
     Eval {
@@ -202,7 +223,16 @@ fn main() -> ExitCode {
             input,
             out,
             labels,
-        } => convert(&from, &input, &out, &labels),
+            event_labels,
+        } => convert(&from, &input, &out, &labels, event_labels.as_deref()),
+        Cmd::ScoreEvents {
+            events,
+            out,
+            tick_ms,
+            rows,
+            buckets,
+            decay,
+        } => score_events(&events, &out, tick_ms, rows, buckets, decay),
     };
     match r {
         Ok(()) => ExitCode::from(exit::OK),
@@ -736,7 +766,52 @@ fn explain(id: &str, dir: &std::path::Path, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn convert(from: &str, input: &str, out: &str, labels: &str) -> Result<(), Failure> {
+fn score_events(
+    events: &str,
+    out: &str,
+    tick_ms: i64,
+    rows: usize,
+    buckets: usize,
+    decay: f64,
+) -> Result<(), Failure> {
+    use std::io::Write;
+    let t0 = Instant::now();
+    let (store, _) =
+        lockstep_io::read_events(events, &ReadOptions::default()).map_err(read_error)?;
+    let scores = lockstep_detect::midas::score_store(
+        &store,
+        tick_ms.max(1),
+        rows.max(1),
+        buckets.max(1),
+        decay,
+    );
+    let f = std::fs::File::create(out)
+        .with_context(|| format!("{out}: cannot create"))
+        .map_err(with_code(exit::OUTPUT))?;
+    let mut w = std::io::BufWriter::new(f);
+    for s in &scores {
+        writeln!(w, "{s:.4}")
+            .with_context(|| format!("{out}: write failed"))
+            .map_err(with_code(exit::OUTPUT))?;
+    }
+    w.flush()
+        .with_context(|| format!("{out}: write failed"))
+        .map_err(with_code(exit::OUTPUT))?;
+    eprintln!(
+        "lockstep score-events: {} events scored in {:.2}s → {out}",
+        scores.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn convert(
+    from: &str,
+    input: &str,
+    out: &str,
+    labels: &str,
+    event_labels: Option<&str>,
+) -> Result<(), Failure> {
     let dataset = lockstep_datasets::Dataset::parse(from).expect("clap checked the name");
     let t0 = Instant::now();
     let mut w = lockstep_io::open_event_writer(out).map_err(|e| Failure {
@@ -762,6 +837,16 @@ fn convert(from: &str, input: &str, out: &str, labels: &str) -> Result<(), Failu
         code: exit::OUTPUT,
         err: e.into(),
     })?;
+    if let Some(p) = event_labels {
+        let text: String = rep
+            .event_labels
+            .iter()
+            .map(|l| if *l == 1 { "1\n" } else { "0\n" })
+            .collect();
+        std::fs::write(p, text)
+            .with_context(|| format!("{p}: cannot write"))
+            .map_err(with_code(exit::OUTPUT))?;
+    }
     let bad = rep.labels.values().filter(|&&l| l == 1).count();
     eprintln!(
         "lockstep convert: {from}: {} events, {} labelled accounts ({bad} bad), {} rows skipped, {:.1}s → {out}, {labels}",

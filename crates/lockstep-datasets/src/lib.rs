@@ -63,6 +63,8 @@ pub struct ConvertReport {
     pub examples: Vec<String>,
     /// account → label (BTreeMap: written sorted).
     pub labels: BTreeMap<String, u8>,
+    /// Per converted event, in output order, where the dataset labels events (DARPA).
+    pub event_labels: Vec<u8>,
 }
 
 impl ConvertReport {
@@ -211,6 +213,7 @@ fn darpa(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, Convert
         out.write(&event(ts, f[0], Action::View, f[1]))?;
         rep.events += 1;
         rep.label(f[0], f[3] != "-");
+        rep.event_labels.push((f[3] != "-") as u8);
     }
     Ok(rep)
 }

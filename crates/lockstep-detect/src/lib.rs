@@ -17,6 +17,7 @@
 pub mod detectors;
 pub mod finding;
 pub mod fusion;
+pub mod midas;
 pub mod text;
 pub mod util;
 
