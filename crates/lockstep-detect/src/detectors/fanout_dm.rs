@@ -62,7 +62,7 @@ fn warm(
             let t = store.target[e];
             let a = Action::from_code(store.action[e]);
             (t == recipient_target && a != Action::Dm)
-                || (recipient.is_some() && creator_of[t as usize] == recipient.unwrap())
+                || (recipient.is_some() && Some(creator_of[t as usize]) == recipient)
         })
 }
 

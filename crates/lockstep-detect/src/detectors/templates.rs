@@ -98,6 +98,7 @@ impl Detector for TemplateCommentDetector {
         // Organic commonness: a template written all over the platform is a phrase, not a
         // campaign. Keep templates with at least `min_burst_share` of their uses inside bursts.
         let mut uses: FxHashMap<u32, usize> = FxHashMap::default();
+        // Each comment sits in both grids; count it once (grid 0 has even window numbers).
         for r in rows.iter().filter(|r| r.2 % 2 == 0) {
             *uses.entry(r.0).or_default() += 1;
         }
