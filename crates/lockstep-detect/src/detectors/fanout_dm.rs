@@ -61,8 +61,7 @@ fn warm(
             let e = e as usize;
             let t = store.target[e];
             let a = Action::from_code(store.action[e]);
-            (t == recipient_target && a != Action::Dm)
-                || (recipient.is_some() && Some(creator_of[t as usize]) == recipient)
+            (t == recipient_target && a != Action::Dm) || Some(creator_of[t as usize]) == recipient
         })
 }
 
