@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 mod exit {
     pub const OK: u8 = 0;
     pub const FAILURE: u8 = 1;
-    // 2 is clap's usage error.
+    /// Bad arguments (clap uses 2 for its own usage errors too).
+    pub const USAGE: u8 = 2;
     pub const INPUT_UNREADABLE: u8 = 3;
     pub const BAD_INPUT: u8 = 4;
     pub const OUTPUT: u8 = 5;
@@ -38,29 +39,7 @@ enum Cmd {
     #[command(
         after_help = "Input columns: ts (epoch ms or RFC 3339), account, action (view|like|comment|share|follow|dm|publish|login),\ntarget; optional device, ip, watch_ms, video_ms, text. Extra columns are ignored.\n\nExamples:\n  lockstep detect day.csv.gz --out out/\n  zcat day.jsonl.gz | lockstep detect - --format jsonl --out out/ --max-bad-rows 100"
     )]
-    Detect {
-        /// Event files (CSV, JSONL, Parquet; .gz/.zst; `-` for stdin). Several are read as one log.
-        #[arg(required = true)]
-        events: Vec<String>,
-        /// Output directory (created if missing).
-        #[arg(long, short)]
-        out: PathBuf,
-        /// Input format, when the file name does not tell (csv, jsonl, parquet).
-        #[arg(long, value_parser = parse_format)]
-        format: Option<Format>,
-        /// Skip up to N bad rows (counted and reported) instead of failing on the first.
-        #[arg(long, default_value_t = 0)]
-        max_bad_rows: u64,
-        /// Accounts scoring at or above this are flagged.
-        #[arg(long, default_value_t = 0.5)]
-        threshold: f32,
-        /// Print the run summary as JSON on stdout.
-        #[arg(long)]
-        json: bool,
-        /// No progress bar or summary on stderr.
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    Detect(DetectArgs),
     /// Write a synthetic event log with ground truth (organic traffic, hard negatives, farms).
     Simulate {
         /// classic, stealth, organic or mixed.
@@ -174,6 +153,35 @@ fn with_code(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
     move |err| Failure { code, err }
 }
 
+#[derive(clap::Args)]
+struct DetectArgs {
+    /// Event files (CSV, JSONL, Parquet; .gz/.zst; `-` for stdin). Several are read as one log.
+    #[arg(required = true)]
+    pub events: Vec<String>,
+    /// Output directory (created if missing).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Input format, when the file name does not tell (csv, jsonl, parquet).
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// Skip up to N bad rows (counted and reported) instead of failing on the first.
+    #[arg(long, default_value_t = 0)]
+    pub max_bad_rows: u64,
+    /// Accounts scoring at or above this are flagged.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f32,
+    /// Run only these detectors (comma-separated ids, e.g. `lockstep,dense_blocks`); all by
+    /// default. For ablations: scores then come from the chosen detectors alone.
+    #[arg(long, value_delimiter = ',')]
+    pub detectors: Vec<String>,
+    /// Print the run summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar or summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 fn main() -> ExitCode {
     // Behave like other Unix tools when the reader of our output goes away (`lockstep … | head`):
     // end quietly instead of panicking on a broken pipe.
@@ -184,15 +192,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let r = match cli.cmd {
-        Cmd::Detect {
-            events,
-            out,
-            format,
-            max_bad_rows,
-            threshold,
-            json,
-            quiet,
-        } => detect(&events, &out, format, max_bad_rows, threshold, json, quiet),
+        Cmd::Detect(args) => detect(&args),
         Cmd::Simulate {
             scenario,
             seed,
@@ -281,16 +281,34 @@ fn progress_bar(total: Option<u64>, quiet: bool) -> Option<ProgressBar> {
     Some(pb)
 }
 
-fn detect(
-    events: &[String],
-    out: &PathBuf,
-    format: Option<Format>,
-    max_bad_rows: u64,
-    threshold: f32,
-    json: bool,
-    quiet: bool,
-) -> Result<(), Failure> {
+fn detect(args: &DetectArgs) -> Result<(), Failure> {
+    let DetectArgs {
+        events,
+        out,
+        format,
+        max_bad_rows,
+        threshold,
+        detectors: only,
+        json,
+        quiet,
+    } = args;
+    let (format, max_bad_rows, threshold, json, quiet) =
+        (*format, *max_bad_rows, *threshold, *json, *quiet);
     let t0 = Instant::now();
+    let mut detectors = lockstep_detect::registry();
+    if !only.is_empty() {
+        let known: Vec<&str> = detectors.iter().map(|d| d.id().id).collect();
+        if let Some(bad) = only.iter().find(|o| !known.contains(&o.as_str())) {
+            return Err(Failure {
+                code: exit::USAGE,
+                err: anyhow::anyhow!(
+                    "--detectors: unknown detector `{bad}` (known: {})",
+                    known.join(", ")
+                ),
+            });
+        }
+        detectors.retain(|d| only.iter().any(|o| o == d.id().id));
+    }
     let mut builder = EventStoreBuilder::new();
     let mut reports: Vec<ReadReport> = Vec::new();
     for path in events {
@@ -353,7 +371,6 @@ fn detect(
         pb.set_message("detecting");
     }
     let t1 = Instant::now();
-    let detectors = lockstep_detect::registry();
     let cfg = lockstep_detect::FusionConfig {
         flag_threshold: threshold,
         ..Default::default()

@@ -1,11 +1,13 @@
 //! The detectors. Each lives in its own module, cites its idea, states its complexity and is
 //! independent of the others. To add one: a new file here, and one line in [`registry`].
 
+pub mod dense_blocks;
 pub mod fanout_dm;
 pub mod lockstep;
 pub mod scheduled_publish;
 pub mod scripted;
 pub mod shared_infra;
+pub mod synchrony;
 pub mod templates;
 
 use crate::finding::Detector;
@@ -16,6 +18,8 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
         Box::new(shared_infra::SharedInfraDetector::default()),
         Box::new(lockstep::LockstepDetector::default()),
         Box::new(templates::TemplateCommentDetector::default()),
+        Box::new(dense_blocks::DenseBlockDetector::default()),
+        Box::new(synchrony::SynchronyDetector::default()),
         Box::new(fanout_dm::FanoutDmDetector::default()),
         Box::new(scheduled_publish::ScheduledPublishDetector::default()),
         Box::new(scripted::ScriptedBehaviourDetector::default()),
