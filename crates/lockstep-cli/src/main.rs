@@ -367,6 +367,7 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
         pb.set_message("indexing");
     }
     let store = builder.finish();
+    let t_index = t0.elapsed() - t_read;
     if let Some(pb) = &pb {
         pb.set_message("detecting");
     }
@@ -383,7 +384,9 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create output directory", out.display()))
         .map_err(with_code(exit::OUTPUT))?;
+    let t2 = Instant::now();
     let videos = lockstep_report::metrics::video_metrics(&store, &det);
+    let t_metrics = t2.elapsed();
     let ids: Vec<_> = detectors.iter().map(|d| d.id()).collect();
     // The four outputs are independent: write them side by side.
     let write = || -> Result<(), lockstep_report::WriteError> {
@@ -430,6 +433,7 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
         pb.finish_and_clear();
     }
     let wall = t0.elapsed();
+    let t_write = t2.elapsed() - t_metrics;
     let bad: u64 = reports.iter().map(|r| r.bad_rows).sum();
     let summary = serde_json::json!({
         "events": store.len(),
@@ -440,7 +444,10 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
         "findings": det.findings.len(),
         "bad_rows_skipped": bad,
         "read_s": t_read.as_secs_f64(),
+        "index_s": t_index.as_secs_f64(),
         "detect_s": t_detect.as_secs_f64(),
+        "metrics_s": t_metrics.as_secs_f64(),
+        "write_s": t_write.as_secs_f64(),
         "wall_s": wall.as_secs_f64(),
         "out": out.display().to_string(),
     });
@@ -449,7 +456,7 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
     }
     if !quiet {
         eprintln!(
-            "lockstep detect: {} events, {} accounts, {} flagged ({:.2}%), {} groups, {} bad rows skipped\n  read {:.2}s · detect {:.2}s · wall {:.2}s · outputs in {}",
+            "lockstep detect: {} events, {} accounts, {} flagged ({:.2}%), {} groups, {} bad rows skipped\n  read {:.2}s · index {:.2}s · detect {:.2}s · metrics {:.2}s · write {:.2}s · wall {:.2}s · outputs in {}",
             store.len(),
             store.n_accounts(),
             det.n_flagged(),
@@ -457,7 +464,10 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
             det.groups.len(),
             bad,
             t_read.as_secs_f64(),
+            t_index.as_secs_f64(),
             t_detect.as_secs_f64(),
+            t_metrics.as_secs_f64(),
+            t_write.as_secs_f64(),
             wall.as_secs_f64(),
             out.display()
         );

@@ -14,7 +14,8 @@
 //! 2. Items held by more than `max_item_accounts` accounts (a viral moment) are not evidence and
 //!    are dropped; items held by one account cannot match and only count in the set sizes.
 //! 3. MinHash signatures (`bands` × `rows` hashes of the items) and LSH banding give candidate
-//!    pairs; an LSH bucket larger than `max_item_accounts` is a common-item collision and skipped.
+//!    pairs; in a bucket each account is paired with `bucket_partners` others, so a big farm's
+//!    bucket costs O(n), not O(n²), and still connects the farm.
 //! 4. Each candidate pair is verified exactly: Jaccard ≥ `min_jaccard` on the full item sets and
 //!    shared items on at least `min_keys` distinct keys (a fan club shares one idol's releases,
 //!    day after day: one key).
@@ -22,8 +23,8 @@
 //!    finding each. A member's strength rises with its number of verified partners: one similar
 //!    partner is coincidence, `full_partners` are a ring.
 //!
-//! **Complexity.** O(I · bands · rows) to sign the I items, O(Σ min(bucket, cap)²) candidate
-//! pairs, O(|items(a)| + |items(b)|) per verification, near-linear clustering. Memory O(I).
+//! **Complexity.** O(I · bands · rows) to sign the I items, O(A · bands · bucket_partners)
+//! candidate pairs for A signed accounts, O(|items(a)| + |items(b)|) per verification, near-linear clustering. Memory O(I).
 
 use crate::finding::{Detector, DetectorId, Finding, Label};
 use crate::util::UnionFind;
@@ -53,6 +54,9 @@ pub struct SynchronyDetector {
     pub min_group: usize,
     /// Verified partners for full strength.
     pub full_partners: usize,
+    /// In an LSH bucket, each account is paired with this many others (all pairs in buckets up
+    /// to twice this size): a 400-account farm bucket gives 400 · 16 candidates, not 80,000.
+    pub bucket_partners: usize,
 }
 
 impl Default for SynchronyDetector {
@@ -72,8 +76,19 @@ impl Default for SynchronyDetector {
             min_keys: 2,
             min_group: 5,
             full_partners: 8,
+            bucket_partners: 16,
         }
     }
+}
+
+/// One account's view for comparisons.
+struct Profile {
+    /// Sorted items held by 2..=`max_item_accounts` accounts.
+    share: Vec<u64>,
+    /// All its distinct items.
+    size: usize,
+    /// Σ over its items of (accounts holding the item) / (all item holdings).
+    pull: f64,
 }
 
 fn counted(a: u8) -> bool {
@@ -143,31 +158,53 @@ impl Detector for SynchronyDetector {
         let count_of = |i: u64| counts[counts.binary_search_by_key(&i, |c| c.0).unwrap()].1;
         // Chance model: an account's items land on item i with probability c_i / M.
         let mass = counts.iter().map(|c| c.1 as f64).sum::<f64>().max(1.0);
-        let pull: Vec<f64> = items
-            .par_iter()
-            .map(|set| set.iter().map(|&i| count_of(i) as f64).sum::<f64>() / mass)
-            .collect();
-        // Signatures over the shareable items (2 ≤ count ≤ cap), for accounts with enough.
-        let k = self.bands * self.rows;
-        let signed: Vec<(u32, Vec<u64>)> = items
-            .par_iter()
-            .enumerate()
-            .filter_map(|(a, set)| {
+        // Per account: its shareable items (2 ≤ count ≤ cap; nothing else can match), its full
+        // set size (for the Jaccard) and its pull Σ c_i / M (for the chance model).
+        let profiles: Vec<Profile> = items
+            .into_par_iter()
+            .map(|set| {
+                // Too few items to ever be signed: no lookups.
+                if set.len() < self.min_items {
+                    return Profile {
+                        size: set.len(),
+                        pull: 0.0,
+                        share: Vec::new(),
+                    };
+                }
+                let mut pull = 0.0;
                 let share: Vec<u64> = set
                     .iter()
                     .copied()
                     .filter(|&i| {
                         let c = count_of(i) as usize;
+                        pull += c as f64;
                         c >= 2 && c <= self.max_item_accounts
                     })
                     .collect();
-                if share.len() < self.min_items {
-                    return None;
+                Profile {
+                    size: set.len(),
+                    pull: pull / mass,
+                    share,
                 }
-                let sig: Vec<u64> = (0..k as u64)
-                    .map(|h| share.iter().map(|&i| mix(i, h)).min().unwrap())
-                    .collect();
-                Some((a as u32, sig))
+            })
+            .collect();
+        drop(counts);
+        // MinHash signatures (one mix per item, then a multiply-add per hash function).
+        let k = self.bands * self.rows;
+        let coef: Vec<(u64, u64)> = (0..k as u64).map(|h| (mix(h, 1) | 1, mix(h, 2))).collect();
+        let signed: Vec<(u32, Vec<u64>)> = profiles
+            .par_iter()
+            .enumerate()
+            .filter(|(_, p)| p.share.len() >= self.min_items)
+            .map(|(a, p)| {
+                let mut sig = vec![u64::MAX; k];
+                for &i in &p.share {
+                    let base = mix(i, 0);
+                    for (s, &(m, c)) in sig.iter_mut().zip(&coef) {
+                        *s = (*s).min(base.wrapping_mul(m).wrapping_add(c));
+                    }
+                }
+                (a as u32, sig)
             })
             .collect();
         // LSH: (band hash, account), grouped.
@@ -182,16 +219,28 @@ impl Detector for SynchronyDetector {
                 })
             })
             .collect();
+        drop(signed);
         band_keys.par_sort_unstable();
+        // Candidate pairs: within a bucket, each account with the next `bucket_partners` (in
+        // hashed order, cyclic) — all pairs in small buckets, O(n) in a big farm's bucket.
         let mut pairs: Vec<(u32, u32)> = band_keys
-            .chunk_by(|x, y| x.0 == y.0)
-            .filter(|run| run.len() >= 2 && run.len() <= self.max_item_accounts)
-            .flat_map(|run| {
-                run.iter().enumerate().flat_map(move |(i, x)| {
-                    run[i + 1..]
-                        .iter()
-                        .map(move |y| (x.1.min(y.1), x.1.max(y.1)))
-                })
+            .par_chunk_by(|x, y| x.0 == y.0)
+            .filter(|run| run.len() >= 2)
+            .flat_map_iter(|run| {
+                let mut ids: Vec<u32> = run.iter().map(|x| x.1).collect();
+                ids.sort_unstable_by_key(|&a| mix(a as u64, 3));
+                let n = ids.len();
+                let reach = self.bucket_partners.min(n - 1);
+                let all_pairs = n <= 2 * self.bucket_partners + 1;
+                let mut out = Vec::new();
+                for i in 0..n {
+                    let hi = if all_pairs { n - 1 - i } else { reach };
+                    for d in 1..=hi {
+                        let (x, y) = (ids[i], ids[(i + d) % n]);
+                        out.push((x.min(y), x.max(y)));
+                    }
+                }
+                out
             })
             .collect();
         drop(band_keys);
@@ -203,7 +252,8 @@ impl Detector for SynchronyDetector {
             .par_iter()
             .copied()
             .filter(|&(a, b)| {
-                let (x, y) = (&items[a as usize], &items[b as usize]);
+                let (pa, pb) = (&profiles[a as usize], &profiles[b as usize]);
+                let (x, y) = (&pa.share, &pb.share);
                 let (mut i, mut j, mut shared) = (0, 0, 0usize);
                 let mut shared_keys: Vec<u32> = Vec::new();
                 while i < x.len() && j < y.len() {
@@ -211,27 +261,25 @@ impl Detector for SynchronyDetector {
                         std::cmp::Ordering::Less => i += 1,
                         std::cmp::Ordering::Greater => j += 1,
                         std::cmp::Ordering::Equal => {
-                            if count_of(x[i]) as usize <= self.max_item_accounts {
-                                shared += 1;
-                                let key = (x[i] >> 32) as u32;
-                                if !shared_keys.contains(&key) {
-                                    shared_keys.push(key);
-                                }
+                            shared += 1;
+                            let key = (x[i] >> 32) as u32;
+                            if !shared_keys.contains(&key) {
+                                shared_keys.push(key);
                             }
                             i += 1;
                             j += 1;
                         }
                     }
                 }
-                let union = x.len() + y.len() - shared;
+                let union = pa.size + pb.size - shared;
                 if shared_keys.len() < self.min_keys
                     || (shared as f64) < self.min_jaccard * union as f64
                 {
                     return false;
                 }
                 // Shared items expected if one account's items fell by popularity.
-                let lambda = (pull[a as usize] * y.len() as f64)
-                    .max(pull[b as usize] * x.len() as f64)
+                let lambda = (pa.pull * pb.size as f64)
+                    .max(pb.pull * pa.size as f64)
                     .max(1e-9);
                 let surprise = -crate::detectors::lockstep::poisson_tail(shared, lambda)
                     .max(1e-300)
@@ -249,7 +297,7 @@ impl Detector for SynchronyDetector {
         }
         uf.components(self.min_group)
             .into_iter()
-            .filter_map(|c| self.finding(store, &c, &partners, &items))
+            .filter_map(|c| self.finding(store, &c, &partners, &profiles))
             .collect()
     }
 }
@@ -260,7 +308,7 @@ impl SynchronyDetector {
         store: &EventStore,
         comp: &[u32],
         partners: &[u32],
-        items: &[Vec<u64>],
+        profiles: &[Profile],
     ) -> Option<Finding> {
         // One partner is coincidence; strength from the second on.
         let members: Vec<(u32, f32)> = comp
@@ -278,7 +326,7 @@ impl SynchronyDetector {
         // The items most members share: (item, members holding it).
         let mut held: Vec<u64> = members
             .iter()
-            .flat_map(|&(a, _)| items[a as usize].iter().copied())
+            .flat_map(|&(a, _)| profiles[a as usize].share.iter().copied())
             .collect();
         held.sort_unstable();
         let mut common: Vec<(u64, usize)> = held
