@@ -114,6 +114,20 @@ enum Cmd {
         decay: f64,
     },
     /// Judge detect's output against labels (and per-video truth).
+    /// Fit the evidence → score calibration (isotonic regression) on labelled runs and print
+    /// its knots as JSON (for `detect --calibration`).
+    #[command(
+        after_help = "Example:\n  lockstep calibrate --run labels1.csv=out1/accounts.csv --run labels2.csv=out2/accounts.csv > knots.json\n  lockstep detect day.parquet --out out/ --calibration knots.json"
+    )]
+    Calibrate {
+        /// LABELS=ACCOUNTS: a labels.csv and the accounts.csv `detect` wrote for the same log
+        /// (repeat for several runs; they are pooled).
+        #[arg(long = "run", required = true)]
+        runs: Vec<String>,
+        /// Equal-width evidence bins before pooling.
+        #[arg(long, default_value_t = 40)]
+        bins: usize,
+    },
     Eval {
         #[arg(long)]
         labels: String,
@@ -167,13 +181,18 @@ struct DetectArgs {
     /// Skip up to N bad rows (counted and reported) instead of failing on the first.
     #[arg(long, default_value_t = 0)]
     pub max_bad_rows: u64,
-    /// Accounts scoring at or above this are flagged.
-    #[arg(long, default_value_t = 0.5)]
-    pub threshold: f32,
+    /// Flag accounts whose calibrated score is at or above this. Default: flag on the fused
+    /// evidence ≥ 0.5 (score ≈ 0.68), which keeps hard negatives unflagged in organic worlds.
+    #[arg(long)]
+    pub threshold: Option<f32>,
     /// Run only these detectors (comma-separated ids, e.g. `lockstep,dense_blocks`); all by
     /// default. For ablations: scores then come from the chosen detectors alone.
     #[arg(long, value_delimiter = ',')]
     pub detectors: Vec<String>,
+    /// Evidence → score knots as JSON (`lockstep calibrate` writes them), or `none` for the raw
+    /// evidence. Default: the knots fitted on held-out simulator runs.
+    #[arg(long)]
+    pub calibration: Option<String>,
     /// Print the run summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -218,6 +237,7 @@ fn main() -> ExitCode {
             json,
         } => eval(&labels, &scores, truth.as_deref(), videos.as_deref(), json),
         Cmd::Explain { id, dir, json } => explain(&id, &dir, json),
+        Cmd::Calibrate { runs, bins } => calibrate(&runs, bins),
         Cmd::Convert {
             from,
             input,
@@ -289,11 +309,28 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
         max_bad_rows,
         threshold,
         detectors: only,
+        calibration,
         json,
         quiet,
     } = args;
+    let calibration = match calibration.as_deref() {
+        None => lockstep_detect::fusion::Calibration::default(),
+        Some("none") => lockstep_detect::fusion::Calibration::identity(),
+        Some(path) => load_calibration(path).map_err(|e| Failure {
+            code: exit::USAGE,
+            err: e,
+        })?,
+    };
     let (format, max_bad_rows, threshold, json, quiet) =
         (*format, *max_bad_rows, *threshold, *json, *quiet);
+    if let Some(t) = threshold {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(Failure {
+                code: exit::USAGE,
+                err: anyhow::anyhow!("--threshold {t}: must be in [0, 1]"),
+            });
+        }
+    }
     let t0 = Instant::now();
     let mut detectors = lockstep_detect::registry();
     if !only.is_empty() {
@@ -373,7 +410,11 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
     }
     let t1 = Instant::now();
     let cfg = lockstep_detect::FusionConfig {
-        flag_threshold: threshold,
+        flag: threshold.map_or(
+            lockstep_detect::FlagRule::Evidence(0.5),
+            lockstep_detect::FlagRule::Score,
+        ),
+        calibration,
         ..Default::default()
     };
     let det = lockstep_detect::detect(&store, &detectors, &cfg);
@@ -885,5 +926,71 @@ fn convert(
     for ex in &rep.examples {
         eprintln!("  skipped {ex}");
     }
+    Ok(())
+}
+
+/// Knots JSON: `{"knots": [[evidence, score], …]}`, ascending in both.
+fn load_calibration(path: &str) -> anyhow::Result<lockstep_detect::fusion::Calibration> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--calibration {path}: cannot read"))?;
+    #[derive(serde::Deserialize)]
+    struct Knots {
+        knots: Vec<(f32, f32)>,
+    }
+    let k: Knots = serde_json::from_str(&text).with_context(|| {
+        format!("--calibration {path}: expected {{\"knots\": [[evidence, score], …]}}")
+    })?;
+    let ok = !k.knots.is_empty()
+        && k.knots
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1)
+        && k.knots
+            .iter()
+            .all(|&(x, y)| (0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y));
+    if !ok {
+        anyhow::bail!(
+            "--calibration {path}: knots must lie in [0, 1] and ascend (evidence strictly)"
+        );
+    }
+    Ok(lockstep_detect::fusion::Calibration { knots: k.knots })
+}
+
+fn calibrate(runs: &[String], bins: usize) -> Result<(), Failure> {
+    if bins == 0 {
+        return Err(Failure {
+            code: exit::USAGE,
+            err: anyhow::anyhow!("--bins must be at least 1"),
+        });
+    }
+    let mut points: Vec<(f64, bool)> = Vec::new();
+    for run in runs {
+        let Some((labels, scores)) = run.split_once('=') else {
+            return Err(Failure {
+                code: exit::USAGE,
+                err: anyhow::anyhow!("--run {run:?}: expected LABELS=ACCOUNTS"),
+            });
+        };
+        let labels = lockstep_eval::load_labels(labels).map_err(|e| Failure {
+            code: exit::BAD_INPUT,
+            err: e.into(),
+        })?;
+        let scores = lockstep_eval::load_scores(scores).map_err(|e| Failure {
+            code: exit::BAD_INPUT,
+            err: e.into(),
+        })?;
+        for l in &labels {
+            let e = scores.get(&l.account).map_or(0.0, |s| s.evidence);
+            points.push((e, l.label));
+        }
+    }
+    let knots = lockstep_eval::isotonic_knots(&points, bins);
+    let rounded: Vec<(f64, f64)> = knots
+        .iter()
+        .map(|&(x, y)| ((x * 1e4).round() / 1e4, (y * 1e4).round() / 1e4))
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({ "accounts": points.len(), "runs": runs.len(), "knots": rounded })
+    );
     Ok(())
 }

@@ -153,6 +153,65 @@ fn simulate_detect_eval_end_to_end() {
         e["videos"]["clean_video_like_loss"].as_f64().unwrap() <= 0.01,
         "{e}"
     );
+
+    // Calibration: fit knots on this run's raw evidence, then detect with them.
+    let raw = p(dir, "raw");
+    ok(&["detect", &ev, "--out", &raw, "-q", "--calibration", "none"]);
+    let o = ok(&[
+        "calibrate",
+        "--run",
+        &format!("{labels}={}", p(Path::new(&raw), "accounts.csv")),
+    ]);
+    let fit: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let knots = fit["knots"].as_array().unwrap();
+    assert!(knots.len() >= 2, "{fit}");
+    let pts: Vec<(f64, f64)> = knots
+        .iter()
+        .map(|k| (k[0].as_f64().unwrap(), k[1].as_f64().unwrap()))
+        .collect();
+    assert!(
+        pts.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1),
+        "{fit}"
+    );
+    // Accounts with no evidence are almost all organic; the strongest evidence almost all farm.
+    assert!(pts[0].1 < 0.05 && pts.last().unwrap().1 > 0.9, "{fit}");
+    let knots_file = p(dir, "knots.json");
+    std::fs::write(&knots_file, &o.stdout).unwrap();
+    let cal = p(dir, "cal");
+    ok(&[
+        "detect",
+        &ev,
+        "--out",
+        &cal,
+        "-q",
+        "--calibration",
+        &knots_file,
+    ]);
+    // Same flags (the default rule reads the evidence), scores from the new knots.
+    let flags = |dir: &str| -> Vec<String> {
+        std::fs::read_to_string(Path::new(dir).join("accounts.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').nth(2).unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(flags(&raw), flags(&cal));
+    // Ablation: one detector alone.
+    let one = p(dir, "one");
+    ok(&[
+        "detect",
+        &ev,
+        "--out",
+        &one,
+        "-q",
+        "--detectors",
+        "shared_infra",
+    ]);
+    let acc = std::fs::read_to_string(Path::new(&one).join("accounts.csv")).unwrap();
+    assert!(acc
+        .lines()
+        .skip(1)
+        .all(|l| !l.contains("lockstep@") && !l.contains("scripted@")));
 }
 
 #[test]
@@ -192,6 +251,26 @@ fn exit_codes_mean_something() {
     );
     let o = lockstep(&["detect", "--out", &out]);
     assert_eq!(o.status.code(), Some(2));
+    let ok_csv = p(dir, "ok.csv");
+    std::fs::write(&ok_csv, "ts,account,action,target\n1,a,view,v\n").unwrap();
+    let o = lockstep(&["detect", &ok_csv, "--out", &out, "--detectors", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nope"));
+    std::fs::write(
+        dir.join("knots.json"),
+        r#"{"knots": [[0.5, 0.9], [0.2, 0.1]]}"#,
+    )
+    .unwrap();
+    let o = lockstep(&[
+        "detect",
+        &ok_csv,
+        "--out",
+        &out,
+        "--calibration",
+        &p(dir, "knots.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ascend"));
     std::fs::write(dir.join("empty.csv"), "").unwrap();
     assert_eq!(
         lockstep(&["detect", &p(dir, "empty.csv"), "--out", &out])

@@ -23,7 +23,7 @@ pub mod util;
 
 pub use detectors::registry;
 pub use finding::{Detector, DetectorId, Finding, Label, SharedValue};
-pub use fusion::{fuse, AccountVerdict, Detection, FusionConfig, Group};
+pub use fusion::{fuse, AccountVerdict, Calibration, Detection, FlagRule, FusionConfig, Group};
 
 use lockstep_core::EventStore;
 use rayon::prelude::*;

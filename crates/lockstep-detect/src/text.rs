@@ -127,8 +127,9 @@ const ROWS: usize = 2;
 /// organically). Returns each text's group id (its leader's index). With 16 bands of 2 rows a pair
 /// at Jaccard 0.5 is a candidate with probability 1 − (1 − 0.5²)¹⁶ ≈ 0.99, at 0.3 about 0.81.
 ///
-/// Complexity: O(T · 32) min-hashes over T texts, candidates only within LSH buckets (buckets
-/// larger than 200 texts are skipped as too generic), exact Jaccard per candidate.
+/// Complexity: O(T · 32) min-hashes over T texts (in parallel), then per text an exact Jaccard
+/// against the *leaders* in its 16 LSH buckets (buckets holding more than 200 leaders are skipped
+/// as too generic): O(T · 16 · leaders per bucket).
 pub fn near_duplicate_groups(texts: &[String], threshold: f64, min_chars: usize) -> Vec<u32> {
     let n = texts.len();
     let mut group: Vec<u32> = (0..n as u32).collect();
@@ -144,11 +145,14 @@ pub fn near_duplicate_groups(texts: &[String], threshold: f64, min_chars: usize)
     let seeds: Vec<u64> = (0..(BANDS * ROWS) as u64)
         .map(|k| 0xD6E8_FEB8_6659_FD93u64.wrapping_mul(k + 1) ^ 0x5851_F42D_4C95_7F2D)
         .collect();
-    let mut buckets: FxHashMap<(usize, u64), Vec<u32>> = FxHashMap::default();
-    let mut keys_of: Vec<Vec<(usize, u64)>> = Vec::with_capacity(reps.len());
-    for (li, s) in sh.iter().enumerate() {
-        let mut keys = Vec::new();
-        if !s.is_empty() {
+    // Band keys of every representative (in parallel: the signatures are the bulk of the work).
+    use rayon::prelude::*;
+    let keys_of: Vec<Vec<(usize, u64)>> = sh
+        .par_iter()
+        .map(|s| {
+            if s.is_empty() {
+                return Vec::new();
+            }
             let sig: Vec<u64> = seeds
                 .iter()
                 .map(|&seed| {
@@ -162,39 +166,46 @@ pub fn near_duplicate_groups(texts: &[String], threshold: f64, min_chars: usize)
                         .unwrap()
                 })
                 .collect();
-            for b in 0..BANDS {
-                let key = sig[b * ROWS..(b + 1) * ROWS]
-                    .iter()
-                    .fold(0xCBF2_9CE4_8422_2325u64, |h, &x| {
-                        (h ^ x).wrapping_mul(0x100_0000_01B3)
-                    });
-                buckets.entry((b, key)).or_default().push(li as u32);
-                keys.push((b, key));
-            }
-        }
-        keys_of.push(keys);
-    }
-    // Leader clustering in input order.
+            (0..BANDS)
+                .map(|b| {
+                    let key = sig[b * ROWS..(b + 1) * ROWS]
+                        .iter()
+                        .fold(0xCBF2_9CE4_8422_2325u64, |h, &x| {
+                            (h ^ x).wrapping_mul(0x100_0000_01B3)
+                        });
+                    (b, key)
+                })
+                .collect()
+        })
+        .collect();
+    // Leader clustering in input order. Only leaders are ever compared against, so only leaders
+    // enter the buckets: a spun template with thousands of variants costs one comparison per
+    // variant and band, not one per earlier variant.
+    let mut buckets: FxHashMap<(usize, u64), Vec<u32>> = FxHashMap::default();
     let mut leader_of: Vec<u32> = (0..reps.len() as u32).collect();
     for li in 0..reps.len() {
         let mut best: Option<(f64, u32)> = None;
         for key in &keys_of[li] {
-            let members = &buckets[key];
-            if members.len() > 200 {
+            let Some(leaders) = buckets.get(key) else {
+                continue;
+            };
+            if leaders.len() > 200 {
                 continue;
             }
-            for &other in members.iter().take_while(|&&o| (o as usize) < li) {
-                if leader_of[other as usize] != other {
-                    continue;
-                }
+            for &other in leaders {
                 let j = jaccard(&sh[li], &sh[other as usize]);
                 if j >= threshold && best.is_none_or(|(bj, bo)| j > bj || (j == bj && other < bo)) {
                     best = Some((j, other));
                 }
             }
         }
-        if let Some((_, l)) = best {
-            leader_of[li] = l;
+        match best {
+            Some((_, l)) => leader_of[li] = l,
+            None => {
+                for key in &keys_of[li] {
+                    buckets.entry(*key).or_default().push(li as u32);
+                }
+            }
         }
     }
     for (li, &rep) in reps.iter().enumerate() {

@@ -120,6 +120,7 @@ pub fn creator_keys(store: &EventStore) -> Vec<u32> {
 /// events in the surrounding `context_ms`, outside the window) and Bonferroni-corrected for the
 /// number of windows in the log, is below 10^−`min_surprise`. The local rate keeps the evening
 /// peak of an organic platform from looking like a burst. Returns (accounts, first ts, last ts).
+/// O(n log n) over the n events (a sliding window, two binary searches per position).
 pub fn surprising_bursts(
     events: &[(i64, u32)],
     window_ms: i64,
@@ -132,27 +133,41 @@ pub fn surprising_bursts(
     };
     let windows = ((last.0 - first.0) as f64 / window_ms as f64).max(1.0);
     let mut out = Vec::new();
-    let mut i = 0;
+    // A sliding window [i, j) with its accounts' event counts, so each position costs O(1)
+    // amortised (re-collecting the window at every position was O(n · window) and made the
+    // batch-login check the slowest detector at 100M events).
+    let mut counts: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+    let (mut i, mut j) = (0, 0);
     while i < events.len() {
         let start = events[i].0;
-        let j = i + events[i..].partition_point(|e| e.0 < start + window_ms);
-        let mut accounts: Vec<u32> = events[i..j].iter().map(|e| e.1).collect();
-        accounts.sort_unstable();
-        accounts.dedup();
-        if accounts.len() >= min_accounts {
+        while j < events.len() && events[j].0 < start + window_ms {
+            *counts.entry(events[j].1).or_insert(0) += 1;
+            j += 1;
+        }
+        if counts.len() >= min_accounts {
             let lo = events.partition_point(|e| e.0 < start + window_ms / 2 - context_ms / 2);
             let hi = events.partition_point(|e| e.0 < start + window_ms / 2 + context_ms / 2);
             let background = (hi - lo - (j - i)) as f64;
             let lambda =
                 (background * window_ms as f64 / (context_ms - window_ms) as f64).max(0.01);
-            let surprise = -(crate::detectors::lockstep::poisson_tail(accounts.len(), lambda)
+            let surprise = -(crate::detectors::lockstep::poisson_tail(counts.len(), lambda)
                 * windows)
                 .clamp(1e-300, 1.0)
                 .log10();
             if surprise >= min_surprise {
+                let mut accounts: Vec<u32> = counts.keys().copied().collect();
+                accounts.sort_unstable();
                 out.push((accounts, start, events[j - 1].0));
+                counts.clear();
                 i = j;
                 continue;
+            }
+        }
+        let a = events[i].1;
+        if let Some(c) = counts.get_mut(&a) {
+            *c -= 1;
+            if *c == 0 {
+                counts.remove(&a);
             }
         }
         i += 1;

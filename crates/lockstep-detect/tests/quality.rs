@@ -36,6 +36,7 @@ fn run(
                 Score {
                     score: v.score as f64,
                     flagged: v.flagged,
+                    evidence: v.evidence as f64,
                 },
             )
         })

@@ -126,6 +126,8 @@ pub struct Label {
 pub struct Score {
     pub score: f64,
     pub flagged: bool,
+    /// The fused evidence before calibration (`evidence` column; the score when absent).
+    pub evidence: f64,
 }
 
 fn col(path: &str, header: &[String], name: &str) -> Result<usize, EvalError> {
@@ -235,17 +237,28 @@ pub fn load_scores(path: &str) -> Result<FxHashMap<String, Score>, EvalError> {
         col(path, &h, "score")?,
         col(path, &h, "flagged")?,
     );
+    let ie = h.iter().position(|c| c == "evidence");
     let mut out = FxHashMap::default();
-    each_row(path, reader, |rec| {
-        let s = field(rec, is, "score")?;
-        let score: f64 = s
-            .trim()
+    let number = |rec: &csv::StringRecord, i: usize, name: &str| -> Result<f64, String> {
+        let s = field(rec, i, name)?;
+        s.trim()
             .parse()
-            .map_err(|_| format!("column `score`: not a number: {s:?}"))?;
+            .map_err(|_| format!("column `{name}`: not a number: {s:?}"))
+    };
+    each_row(path, reader, |rec| {
+        let score = number(rec, is, "score")?;
+        let evidence = match ie {
+            Some(i) => number(rec, i, "evidence")?,
+            None => score,
+        };
         let flagged = matches!(field(rec, iflag, "flagged")?.trim(), "1" | "true");
         out.insert(
             field(rec, ia, "account")?.to_string(),
-            Score { score, flagged },
+            Score {
+                score,
+                flagged,
+                evidence,
+            },
         );
         Ok(())
     })?;
@@ -307,6 +320,42 @@ pub fn calibration(scored: &[(f64, bool)]) -> Vec<CalibrationBin> {
             },
         })
         .collect()
+}
+
+/// A monotone map from evidence to P(fake), fitted by isotonic regression (pool adjacent
+/// violators, Barlow et al. 1972; as used for classifier calibration by Zadrozny & Elkan, KDD
+/// 2002). The evidence is first cut into `bins` equal-width bins on [0, 1] (exact zeros in a bin
+/// of their own); each bin's fake share is Laplace-smoothed ((fakes + 1) / (n + 2)) so that no
+/// knot claims certainty; PAV then pools neighbours until the shares are non-decreasing.
+/// Returns knots (mean evidence of the pooled bins, P(fake)), ascending, for piecewise-linear
+/// interpolation. O(n + bins).
+pub fn isotonic_knots(points: &[(f64, bool)], bins: usize) -> Vec<(f64, f64)> {
+    // (Σ evidence, n, fakes) per bin; bin 0 holds exact zeros.
+    let mut acc = vec![(0f64, 0f64, 0f64); bins + 1];
+    for &(x, y) in points {
+        let b = if x <= 0.0 {
+            0
+        } else {
+            1 + ((x * bins as f64) as usize).min(bins - 1)
+        };
+        acc[b].0 += x;
+        acc[b].1 += 1.0;
+        acc[b].2 += y as u8 as f64;
+    }
+    // Blocks: (Σ evidence, n, fakes).
+    let mut blocks: Vec<(f64, f64, f64)> = Vec::new();
+    let p = |b: &(f64, f64, f64)| (b.2 + 1.0) / (b.1 + 2.0);
+    for b in acc.into_iter().filter(|b| b.1 > 0.0) {
+        blocks.push(b);
+        while blocks.len() >= 2 && p(&blocks[blocks.len() - 2]) >= p(&blocks[blocks.len() - 1]) {
+            let last = blocks.pop().unwrap();
+            let prev = blocks.last_mut().unwrap();
+            prev.0 += last.0;
+            prev.1 += last.1;
+            prev.2 += last.2;
+        }
+    }
+    blocks.iter().map(|b| (b.0 / b.1, p(b))).collect()
 }
 
 pub fn eval_accounts(labels: &[Label], scores: &FxHashMap<String, Score>) -> AccountEval {
@@ -494,6 +543,23 @@ mod tests {
     }
 
     #[test]
+    fn isotonic_knots_pool_violators() {
+        // Evidence 0: 1 fake of 8; 0.25: 3 of 4; 0.55: 1 of 4 (violates, pools with 0.25);
+        // 0.95: 4 of 4.
+        let mut pts = Vec::new();
+        pts.extend((0..8).map(|i| (0.0, i == 0)));
+        pts.extend((0..4).map(|i| (0.25, i < 3)));
+        pts.extend((0..4).map(|i| (0.55, i < 1)));
+        pts.extend((0..4).map(|_| (0.95, true)));
+        let k = isotonic_knots(&pts, 10);
+        assert_eq!(k.len(), 3, "{k:?}");
+        assert_eq!(k[0], (0.0, 2.0 / 10.0));
+        assert!((k[1].0 - 0.4).abs() < 1e-12 && (k[1].1 - 5.0 / 10.0).abs() < 1e-12);
+        assert!((k[2].0 - 0.95).abs() < 1e-12 && (k[2].1 - 5.0 / 6.0).abs() < 1e-12);
+        assert!(k.windows(2).all(|w| w[0].1 <= w[1].1 && w[0].0 < w[1].0));
+    }
+
+    #[test]
     fn calibration_bins_by_hand() {
         let b = calibration(&[
             (0.05, false),
@@ -547,6 +613,7 @@ mod tests {
             Score {
                 score: 0.9,
                 flagged: true,
+                evidence: 0.9,
             },
         );
         scores.insert(
@@ -554,6 +621,7 @@ mod tests {
             Score {
                 score: 0.2,
                 flagged: false,
+                evidence: 0.2,
             },
         );
         let e = eval_accounts(&labels, &scores);

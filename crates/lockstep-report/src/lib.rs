@@ -72,10 +72,13 @@ pub fn write_accounts_csv(
     det: &Detection,
 ) -> Result<(), WriteError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
-    w.write_record(["account", "score", "flagged", "group", "reasons", "events"])
-        .map_err(csv_err(path))?;
+    w.write_record([
+        "account", "score", "flagged", "group", "reasons", "events", "evidence",
+    ])
+    .map_err(csv_err(path))?;
     // One reused buffer per numeric cell: no allocation per row.
-    let (mut score, mut reasons, mut events) = (String::new(), String::new(), String::new());
+    let (mut score, mut reasons, mut events, mut evidence) =
+        (String::new(), String::new(), String::new(), String::new());
     for a in ranked_accounts(store, det) {
         let v = &det.accounts[a as usize];
         let group = v.group.map(|g| det.groups[g].id.as_str()).unwrap_or("");
@@ -91,6 +94,8 @@ pub fn write_accounts_csv(
         }
         events.clear();
         let _ = write!(events, "{}", store.events_of_account(a).len());
+        evidence.clear();
+        push_fixed(&mut evidence, v.evidence as f64, 4);
         w.write_record([
             store.accounts.name(a),
             &score,
@@ -98,6 +103,7 @@ pub fn write_accounts_csv(
             group,
             &reasons,
             &events,
+            &evidence,
         ])
         .map_err(csv_err(path))?;
     }
