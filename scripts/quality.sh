@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 accounts=${1:-20000}; days=${2:-1}; shift 2 2>/dev/null || true
 seeds=${*:-1 2 3}
-cargo build --release -q -p lockstep-cli
-bin=target/release/lockstep
+# LOCKSTEP_BIN: use this binary instead of building one (for long runs beside development).
+if [ -n "${LOCKSTEP_BIN:-}" ]; then bin=$LOCKSTEP_BIN; else
+  cargo build --release -q -p lockstep-cli
+  bin=target/release/lockstep
+fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 echo "| scenario | seed | events | AP | ROC-AUC | precision | recall | organic flagged | fan club flagged | like residual |"
 echo "|---|---|---|---|---|---|---|---|---|---|"

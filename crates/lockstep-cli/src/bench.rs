@@ -4,6 +4,8 @@
 //! many events as CSV and Parquet in a scratch directory, then reads each file in a fresh child
 //! process (so peak RSS is the reader's alone) and prints events/s, peak RSS and store bytes/event.
 //! `--detect` also times the full `detect` pipeline on the Parquet file.
+//! `lockstep-bench scale --events 1000000 --events 10000000 --events 100000000` runs the real
+//! `lockstep detect` on each size and prints wall time, events/s and peak RSS (the README curve).
 
 use std::process::Command;
 use std::time::Instant;
@@ -93,7 +95,88 @@ fn main() {
             }
         }
         Some("text") => text_bench(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(2_000_000)),
-        _ => eprintln!("usage: lockstep-bench read [--events N]... [--detect] [--dir DIR] | lockstep-bench text [N]"),
+        Some("scale") => scale(&args[2..]),
+        _ => eprintln!("usage: lockstep-bench read [--events N]... [--detect] [--dir DIR] | lockstep-bench scale [--events N]... [--dir DIR] | lockstep-bench text [N]"),
+    }
+}
+
+/// `scale`: for each size, a `mixed` Parquet log (simulated once, kept in `--dir`), then the real
+/// `lockstep detect` binary as a child process; prints its phases (from `--json`), wall time,
+/// events/s and peak RSS (the largest child so far — sizes run in ascending order).
+fn scale(args: &[String]) {
+    let mut sizes: Vec<u64> = Vec::new();
+    let mut dir = std::env::temp_dir().join("lockstep-bench");
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--events" => {
+                sizes.push(args[i + 1].parse().expect("--events N"));
+                i += 1;
+            }
+            "--dir" => {
+                dir = args[i + 1].clone().into();
+                i += 1;
+            }
+            other => panic!("unknown argument {other}"),
+        }
+        i += 1;
+    }
+    if sizes.is_empty() {
+        sizes = vec![1_000_000, 10_000_000];
+    }
+    sizes.sort_unstable();
+    std::fs::create_dir_all(&dir).unwrap();
+    let lockstep = std::env::current_exe().unwrap().with_file_name("lockstep");
+    println!("| events | accounts | parquet MiB | read s | detect s | wall s | events/s | peak RSS MiB |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for n in sizes {
+        let path = dir.join(format!("scale-{n}.parquet"));
+        if !path.exists() {
+            let mut w = lockstep_io::open_event_writer(path.to_str().unwrap()).unwrap();
+            let cfg = lockstep_sim::SimConfig {
+                scenario: lockstep_sim::Scenario::Mixed,
+                seed: 42,
+                // ~15 events per account-day in the mixed scenario.
+                accounts: (n / 15).max(1000) as usize,
+                days: 1,
+            };
+            lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
+            w.finish().unwrap();
+        }
+        let out = dir.join(format!("scale-{n}-out"));
+        let t = Instant::now();
+        let o = Command::new(&lockstep)
+            .arg("detect")
+            .arg(&path)
+            .arg("--out")
+            .arg(&out)
+            .args(["-q", "--json"])
+            .output()
+            .expect("run lockstep detect (build it: cargo build --release -p lockstep-cli)");
+        let wall = t.elapsed().as_secs_f64();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let rss_mib = children_peak_rss_kib() as f64 / 1024.0;
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let events = j["events"].as_f64().unwrap();
+        let mib = std::fs::metadata(&path).unwrap().len() as f64 / 1048576.0;
+        println!(
+            "| {} | {} | {mib:.0} | {:.1} | {:.1} | {wall:.1} | {:.2}M | {rss_mib:.0} |",
+            j["events"],
+            j["accounts"],
+            j["read_s"].as_f64().unwrap(),
+            j["detect_s"].as_f64().unwrap(),
+            events / wall / 1e6
+        );
+    }
+}
+
+/// Peak RSS of the largest waited-for child process.
+fn children_peak_rss_kib() -> u64 {
+    // SAFETY: getrusage fills the struct we own; RUSAGE_CHILDREN is a valid `who`.
+    unsafe {
+        let mut r: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut r);
+        r.ru_maxrss as u64
     }
 }
 

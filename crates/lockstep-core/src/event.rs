@@ -146,9 +146,21 @@ pub fn parse_duration_ms(s: &str) -> Result<Option<u32>, InvalidValue> {
     }
 }
 
+/// Parse an optional rating (`rating`: stars, a trust score — any finite number). Empty means none.
+pub fn parse_rating(s: &str) -> Result<Option<f32>, InvalidValue> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.parse::<f32>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(InvalidValue),
+    }
+}
+
 /// The input columns, in contract order. `ts`, `account`, `action`, `target` are required.
-pub const COLUMNS: [&str; 9] = [
-    "ts", "account", "action", "target", "device", "ip", "watch_ms", "video_ms", "text",
+pub const COLUMNS: [&str; 10] = [
+    "ts", "account", "action", "target", "device", "ip", "watch_ms", "video_ms", "text", "rating",
 ];
 pub const REQUIRED_COLUMNS: [&str; 4] = ["ts", "account", "action", "target"];
 

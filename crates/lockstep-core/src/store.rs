@@ -5,7 +5,7 @@
 //! and 8 bytes for the two CSR indexes (per account, per target). Names are interned once each
 //! ([`Interner`]); comment/DM texts are deduplicated in their own interner.
 
-use crate::event::{parse_duration_ms, parse_ts, Action};
+use crate::event::{parse_duration_ms, parse_rating, parse_ts, Action};
 use crate::intern::{Interner, NONE_ID};
 
 /// Why one input row could not become an event. Readers add the file and line.
@@ -59,6 +59,7 @@ pub struct RawEvent<'a> {
     pub watch_ms: Option<&'a str>,
     pub video_ms: Option<&'a str>,
     pub text: Option<&'a str>,
+    pub rating: Option<&'a str>,
 }
 
 /// A validated event with owned-free, typed fields (used by the simulator and by typed readers).
@@ -73,6 +74,8 @@ pub struct TypedEvent<'a> {
     pub watch_ms: Option<u32>,
     pub video_ms: Option<u32>,
     pub text: Option<&'a str>,
+    /// A rating that came with the event (review stars, trust score), if the input has one.
+    pub rating: Option<f32>,
 }
 
 impl<'a> TypedEvent<'a> {
@@ -108,6 +111,11 @@ impl<'a> TypedEvent<'a> {
             watch_ms: duration("watch_ms", r.watch_ms)?,
             video_ms: duration("video_ms", r.video_ms)?,
             text: r.text.filter(|t| !t.is_empty()),
+            rating: match r.rating {
+                Some(v) => parse_rating(v)
+                    .map_err(|_| FieldError::new("rating", v, "not a finite number"))?,
+                None => None,
+            },
         })
     }
 
@@ -136,6 +144,8 @@ pub struct EventBatch {
     action: Vec<u8>,
     watch_ms: Vec<u32>,
     video_ms: Vec<u32>,
+    /// Ratings, NaN for none; empty while no event of the batch has one.
+    rating: Vec<f32>,
     /// `(start, len)` into `arena`; `len == u32::MAX` for "no value".
     account: Vec<(u32, u32)>,
     target: Vec<(u32, u32)>,
@@ -184,6 +194,7 @@ impl EventBatch {
         self.action.push(e.action as u8);
         self.watch_ms.push(e.watch_ms.unwrap_or(NO_MS));
         self.video_ms.push(e.video_ms.unwrap_or(NO_MS));
+        push_rating(&mut self.rating, self.ts.len() - 1, e.rating);
         let r = self.put(Some(e.account));
         self.account.push(r);
         let r = self.put(Some(e.target));
@@ -203,6 +214,7 @@ impl EventBatch {
         self.action.clear();
         self.watch_ms.clear();
         self.video_ms.clear();
+        self.rating.clear();
         self.account.clear();
         self.target.clear();
         self.device.clear();
@@ -274,6 +286,9 @@ pub struct EventStore {
     pub video_ms: Vec<u32>,
     /// Text id into `texts`, or [`NONE_ID`].
     pub text: Vec<u32>,
+    /// Rating per event (NaN for none), or empty when the input had no ratings at all — logs
+    /// without a `rating` column pay nothing for it.
+    pub rating: Vec<f32>,
     pub accounts: Interner,
     pub targets: Interner,
     pub devices: Interner,
@@ -347,6 +362,14 @@ impl EventStore {
         (d != NO_MS).then_some(d)
     }
     #[inline]
+    pub fn rating_of(&self, e: u32) -> Option<f32> {
+        self.rating.get(e as usize).copied().filter(|r| !r.is_nan())
+    }
+    /// Whether any event carries a rating.
+    pub fn has_ratings(&self) -> bool {
+        !self.rating.is_empty()
+    }
+    #[inline]
     pub fn text_of(&self, e: u32) -> Option<&str> {
         let d = self.text[e as usize];
         (d != NONE_ID).then(|| self.texts.name(d))
@@ -361,7 +384,8 @@ impl EventStore {
                 + self.ip.capacity()
                 + self.watch_ms.capacity()
                 + self.video_ms.capacity()
-                + self.text.capacity())
+                + self.text.capacity()
+                + self.rating.capacity())
                 * 4
             + self.action.capacity()
             + self.by_account.heap_bytes()
@@ -371,6 +395,17 @@ impl EventStore {
             + self.devices.heap_bytes()
             + self.ips.heap_bytes()
             + self.texts.heap_bytes()
+    }
+}
+
+/// Set event `i`'s rating in a lazily allocated column: nothing is stored until the first rating,
+/// then earlier events are padded with NaN ("none").
+fn push_rating(col: &mut Vec<f32>, i: usize, r: Option<f32>) {
+    if let Some(r) = r {
+        col.resize(i, f32::NAN);
+        col.push(r);
+    } else if !col.is_empty() {
+        col.resize(i + 1, f32::NAN);
     }
 }
 
@@ -444,6 +479,7 @@ impl EventStoreBuilder {
         s.watch_ms.push(e.watch_ms.unwrap_or(NO_MS));
         s.video_ms.push(e.video_ms.unwrap_or(NO_MS));
         s.text.push(e.text.map_or(NONE_ID, |t| s.texts.intern(t)));
+        push_rating(&mut s.rating, s.ts.len() - 1, e.rating);
         Ok(())
     }
 
@@ -504,6 +540,12 @@ impl EventStoreBuilder {
         s.action.extend_from_slice(&b.action);
         s.watch_ms.extend_from_slice(&b.watch_ms);
         s.video_ms.extend_from_slice(&b.video_ms);
+        if !b.rating.is_empty() {
+            let start = s.ts.len() - b.ts.len();
+            s.rating.resize(start, f32::NAN);
+            s.rating.extend_from_slice(&b.rating);
+            s.rating.resize(s.ts.len(), f32::NAN);
+        }
         batch.clear();
         Ok(())
     }
@@ -511,6 +553,9 @@ impl EventStoreBuilder {
     /// Sort by time (stable), build the per-account and per-target indexes.
     pub fn finish(self) -> EventStore {
         let mut s = self.store;
+        if !s.rating.is_empty() {
+            s.rating.resize(s.ts.len(), f32::NAN);
+        }
         let sorted = s.ts.windows(2).all(|w| w[0] <= w[1]);
         if !sorted {
             let mut perm: Vec<u32> = (0..s.ts.len() as u32).collect();
@@ -528,6 +573,9 @@ impl EventStoreBuilder {
             apply(&mut s.watch_ms, &perm);
             apply(&mut s.video_ms, &perm);
             apply(&mut s.text, &perm);
+            if !s.rating.is_empty() {
+                apply(&mut s.rating, &perm);
+            }
         }
         // Growth by doubling leaves up to half of each column unused; give it back.
         s.ts.shrink_to_fit();
@@ -539,6 +587,7 @@ impl EventStoreBuilder {
         s.watch_ms.shrink_to_fit();
         s.video_ms.shrink_to_fit();
         s.text.shrink_to_fit();
+        s.rating.shrink_to_fit();
         s.by_account = Csr::build(&s.account, s.accounts.len());
         s.by_target = Csr::build(&s.target, s.targets.len());
         s

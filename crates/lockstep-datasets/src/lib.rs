@@ -3,11 +3,11 @@
 //!
 //! | dataset | events | account label |
 //! |---|---|---|
-//! | Yelp (Chi/NYC/Zip) `metadata.gz` | a review = `like` of the product at the review day | 1 if any of the user's reviews was filtered |
+//! | Yelp (Chi/NYC/Zip) `metadata.gz` | a review = `like` of the product at the review day, `rating` its stars | 1 if any of the user's reviews was filtered |
 //! | DARPA 1998 `darpa_original.zip` | a connection = `view` of the destination IP at the minute | 1 if any connection from the source IP is an attack |
 //! | VEWS `vews_v1.1.tar.gz` | an edit = `comment` on the page at its second | `users.tsv`: vandal = 1 |
-//! | Bitcoin-OTC `otc_network.csv` | a rating = `follow` of the rated node at its time | `otc_gt.csv`: −1 = 1, +1 = 0 (others unlabelled) |
-//! | MovieLens `ratings.csv` | a rating = `like` of the movie at its second | all 0 (organic) |
+//! | Bitcoin-OTC `otc_network.csv` | a rating = `follow` of the rated node at its time, `rating` −10…10 | `otc_gt.csv`: −1 = 1, +1 = 0 (others unlabelled) |
+//! | MovieLens `ratings.csv` | a rating = `like` of the movie at its second, `rating` 0.5…5 | all 0 (organic) |
 //!
 //! Rows that cannot be converted are skipped, counted and reported with their first examples
 //! (DARPA has ten rows dated `07/32/1998`); nothing is dropped silently.
@@ -128,7 +128,13 @@ fn event<'a>(ts: i64, account: &'a str, action: Action, target: &'a str) -> Type
         watch_ms: None,
         video_ms: None,
         text: None,
+        rating: None,
     }
+}
+
+/// A rating field: a finite number, or the row is bad.
+fn rating(s: &str) -> Option<f32> {
+    s.trim().parse::<f32>().ok().filter(|r| r.is_finite())
 }
 
 fn day_ms(d: &str) -> Option<i64> {
@@ -175,8 +181,15 @@ fn yelp(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertE
             rep.skip(n, "bad date", f[4]);
             continue;
         };
+        let Some(stars) = rating(f[2]) else {
+            rep.skip(n, "bad rating", f[2]);
+            continue;
+        };
         let (user, product) = (format!("u{}", f[0]), format!("p{}", f[1]));
-        out.write(&event(ts, &user, Action::Like, &product))?;
+        out.write(&TypedEvent {
+            rating: Some(stars),
+            ..event(ts, &user, Action::Like, &product)
+        })?;
         rep.events += 1;
         rep.label(&user, f[3] == "-1");
     }
@@ -291,23 +304,27 @@ fn bitcoin_otc(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, C
     };
     let net_s = net.display().to_string();
     let mut rep = ConvertReport::default();
-    let mut rows: Vec<(i64, String, String)> = Vec::new();
+    let mut rows: Vec<(i64, String, String, f32)> = Vec::new();
     for (i, line) in open_text(&net_s)?.lines().enumerate() {
         let line = line.map_err(io_err(&net_s))?;
         let f: Vec<&str> = line.split(',').collect();
         let ts = f.get(3).and_then(|t| t.trim().parse::<f64>().ok());
-        match (f.len() >= 4, ts) {
-            (true, Some(t)) => rows.push((
+        match (f.len() >= 4, ts, f.get(2).and_then(|r| rating(r))) {
+            (true, Some(t), Some(r)) => rows.push((
                 (t * 1000.0) as i64,
                 format!("n{}", f[0]),
                 format!("n{}", f[1]),
+                r,
             )),
             _ => rep.skip(i as u64 + 1, "expected rater,ratee,rating,unix_time", &line),
         }
     }
-    rows.sort();
-    for (ts, a, b) in &rows {
-        out.write(&event(*ts, a, Action::Follow, b))?;
+    rows.sort_by(|x, y| (x.0, &x.1, &x.2).cmp(&(y.0, &y.1, &y.2)));
+    for (ts, a, b, r) in &rows {
+        out.write(&TypedEvent {
+            rating: Some(*r),
+            ..event(*ts, a, Action::Follow, b)
+        })?;
         rep.events += 1;
     }
     let gt_s = gt.display().to_string();
@@ -325,15 +342,18 @@ fn bitcoin_otc(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, C
 /// `ratings.csv`: `userId,movieId,rating,timestamp` (seconds).
 fn movielens(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertError> {
     let mut rep = ConvertReport::default();
-    let mut rows: Vec<(i64, String, String)> = Vec::new();
+    let mut rows: Vec<(i64, String, String, f32)> = Vec::new();
     for (i, line) in open_text(path)?.lines().enumerate().skip(1) {
         let line = line.map_err(io_err(path))?;
         let f: Vec<&str> = line.split(',').collect();
         match (
             f.len() >= 4,
             f.get(3).and_then(|t| t.trim().parse::<i64>().ok()),
+            f.get(2).and_then(|r| rating(r)),
         ) {
-            (true, Some(t)) => rows.push((t * 1000, format!("u{}", f[0]), format!("m{}", f[1]))),
+            (true, Some(t), Some(r)) => {
+                rows.push((t * 1000, format!("u{}", f[0]), format!("m{}", f[1]), r))
+            }
             _ => rep.skip(
                 i as u64 + 1,
                 "expected userId,movieId,rating,timestamp",
@@ -341,9 +361,12 @@ fn movielens(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, Con
             ),
         }
     }
-    rows.sort();
-    for (ts, u, m) in &rows {
-        out.write(&event(*ts, u, Action::Like, m))?;
+    rows.sort_by(|x, y| (x.0, &x.1, &x.2).cmp(&(y.0, &y.1, &y.2)));
+    for (ts, u, m, r) in &rows {
+        out.write(&TypedEvent {
+            rating: Some(*r),
+            ..event(*ts, u, Action::Like, m)
+        })?;
         rep.events += 1;
         rep.label(u, false);
     }

@@ -8,8 +8,8 @@ use std::io::BufRead;
 pub(crate) fn map_header<'h>(
     path: &str,
     names: impl Iterator<Item = &'h str>,
-) -> Result<[Option<usize>; 9], ReadError> {
-    let mut idx = [None; 9];
+) -> Result<[Option<usize>; 10], ReadError> {
+    let mut idx = [None; 10];
     let mut found = Vec::new();
     for (i, name) in names.enumerate() {
         let n = name
@@ -97,7 +97,7 @@ type FieldFail = (&'static str, String, String);
 #[inline]
 fn fields<'r>(
     rec: &'r csv::ByteRecord,
-    idx: &[Option<usize>; 9],
+    idx: &[Option<usize>; 10],
     n_fields: usize,
 ) -> Result<RawEvent<'r>, FieldFail> {
     let get = |c: usize| -> Result<Option<&'r str>, FieldFail> {
@@ -131,6 +131,7 @@ fn fields<'r>(
         watch_ms: get(6)?,
         video_ms: get(7)?,
         text: get(8)?,
+        rating: get(9)?,
     })
 }
 

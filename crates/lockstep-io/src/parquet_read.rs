@@ -72,10 +72,10 @@ fn read_from<R: ChunkReader + 'static>(
         .build()
         .map_err(|e| pq_err(path, e))?;
     let mut row: u64 = 0;
-    let mut scratch: [String; 9] = Default::default();
+    let mut scratch: [String; 10] = Default::default();
     for batch in reader {
         let batch = batch.map_err(|e| pq_err(path, e))?;
-        let cols: Vec<Option<Column>> = (0..9)
+        let cols: Vec<Option<Column>> = (0..COLUMNS.len())
             .map(|c| {
                 let Some(p) = projected[c] else {
                     return Ok(None);
@@ -91,7 +91,7 @@ fn read_from<R: ChunkReader + 'static>(
         for i in 0..batch.num_rows() {
             let loc = Location::Row(row);
             row += 1;
-            let mut vals: [Option<&str>; 9] = [None; 9];
+            let mut vals: [Option<&str>; 10] = [None; 10];
             let mut null_required = None;
             for (c, (col, buf)) in cols.iter().zip(scratch.iter_mut()).enumerate() {
                 if let Some(col) = col {
@@ -124,6 +124,7 @@ fn read_from<R: ChunkReader + 'static>(
                 watch_ms: vals[6],
                 video_ms: vals[7],
                 text: vals[8],
+                rating: vals[9],
             };
             sink.row(loc, &raw)?;
         }

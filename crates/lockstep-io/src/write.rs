@@ -2,7 +2,7 @@
 //! with `.gz` / `.zst` compression for the text formats. `ts` is written as epoch milliseconds.
 
 use crate::Format;
-use arrow_array::builder::{Int64Builder, StringBuilder, UInt32Builder};
+use arrow_array::builder::{Float32Builder, Int64Builder, StringBuilder, UInt32Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use lockstep_core::TypedEvent;
@@ -142,7 +142,8 @@ impl EventWriter for CsvEventWriter {
             itoa_lite::Buffer::new(),
             itoa_lite::Buffer::new(),
         );
-        let rec: [&[u8]; 9] = [
+        let rating = e.rating.map(|r| r.to_string()).unwrap_or_default();
+        let rec: [&[u8]; 10] = [
             a.format(e.ts),
             e.account.as_bytes(),
             e.action.as_str().as_bytes(),
@@ -152,6 +153,7 @@ impl EventWriter for CsvEventWriter {
             opt_u32(e.watch_ms, &mut b),
             opt_u32(e.video_ms, &mut c),
             e.text.unwrap_or("").as_bytes(),
+            rating.as_bytes(),
         ];
         self.w.write_record(rec).map_err(|err| WriteError::Io {
             path: self.path.clone(),
@@ -192,6 +194,8 @@ struct JsonEvent<'a> {
     video_ms: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rating: Option<f32>,
 }
 
 impl EventWriter for JsonlEventWriter {
@@ -206,6 +210,7 @@ impl EventWriter for JsonlEventWriter {
             watch_ms: e.watch_ms,
             video_ms: e.video_ms,
             text: e.text,
+            rating: e.rating,
         };
         let map = |source| WriteError::Io {
             path: self.path.clone(),
@@ -234,6 +239,7 @@ struct ParquetEventWriter {
     watch: UInt32Builder,
     video: UInt32Builder,
     text: StringBuilder,
+    rating: Float32Builder,
     rows: usize,
 }
 
@@ -249,6 +255,7 @@ pub fn event_schema() -> SchemaRef {
         Field::new("watch_ms", DataType::UInt32, true),
         Field::new("video_ms", DataType::UInt32, true),
         Field::new("text", DataType::Utf8, true),
+        Field::new("rating", DataType::Float32, true),
     ]))
 }
 
@@ -274,6 +281,7 @@ impl ParquetEventWriter {
             watch: UInt32Builder::new(),
             video: UInt32Builder::new(),
             text: StringBuilder::new(),
+            rating: Float32Builder::new(),
             rows: 0,
         })
     }
@@ -293,6 +301,7 @@ impl ParquetEventWriter {
             Arc::new(self.watch.finish()),
             Arc::new(self.video.finish()),
             Arc::new(self.text.finish()),
+            Arc::new(self.rating.finish()),
         ];
         let batch =
             RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| WriteError::Parquet {
@@ -319,6 +328,7 @@ impl EventWriter for ParquetEventWriter {
         self.watch.append_option(e.watch_ms);
         self.video.append_option(e.video_ms);
         self.text.append_option(e.text);
+        self.rating.append_option(e.rating);
         self.rows += 1;
         if self.rows >= PARQUET_BATCH {
             self.flush_batch()?;

@@ -16,6 +16,7 @@ fn sample_events() -> Vec<TypedEvent<'static>> {
             watch_ms: Some(5000),
             video_ms: Some(10000),
             text: None,
+            rating: None,
         },
         TypedEvent {
             ts: 1000,
@@ -27,6 +28,7 @@ fn sample_events() -> Vec<TypedEvent<'static>> {
             watch_ms: None,
             video_ms: None,
             text: Some("哈哈哈, \"quoted\"\nnewline 👍"),
+            rating: Some(4.5),
         },
         TypedEvent {
             ts: 3000,
@@ -38,6 +40,7 @@ fn sample_events() -> Vec<TypedEvent<'static>> {
             watch_ms: None,
             video_ms: None,
             text: None,
+            rating: None,
         },
         TypedEvent {
             ts: 3000,
@@ -49,6 +52,7 @@ fn sample_events() -> Vec<TypedEvent<'static>> {
             watch_ms: None,
             video_ms: None,
             text: None,
+            rating: None,
         },
     ]
 }
@@ -69,7 +73,7 @@ fn rows(path: &str) -> Vec<String> {
     (0..s.len() as u32)
         .map(|e| {
             format!(
-                "{} {} {} {} {:?} {:?} {:?} {:?} {:?}",
+                "{} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?}",
                 s.ts[e as usize],
                 s.accounts.name(s.account[e as usize]),
                 s.action(e),
@@ -78,7 +82,8 @@ fn rows(path: &str) -> Vec<String> {
                 s.ip_of(e).map(|d| s.ips.name(d)),
                 s.watch_of(e),
                 s.video_len_of(e),
-                s.text_of(e)
+                s.text_of(e),
+                s.rating_of(e)
             )
         })
         .collect()
@@ -110,6 +115,11 @@ fn all_formats_and_compressions_read_the_same_events() {
     }
     let r = reference.unwrap();
     assert!(r[1].contains("Some(5000) Some(10000)"), "{r:?}");
+    // Ratings survive every format; events without one have none.
+    assert!(
+        r[0].ends_with("Some(4.5)") && r[1].ends_with("None"),
+        "{r:?}"
+    );
     assert!(
         r[0].contains("哈哈哈, \\\"quoted\\\"\\nnewline 👍"),
         "{r:?}"
@@ -152,6 +162,36 @@ fn csv_extras_rfc3339_and_tabs() {
         b"ts\taccount\taction\ttarget\n1\ta\tlike\tv\n",
     );
     assert_eq!(read_events(&p, &ReadOptions::default()).unwrap().0.len(), 1);
+}
+
+#[test]
+fn ratings_are_optional_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    // No rating column: the store keeps no rating column at all.
+    let p = write_file(&dir, "n.csv", b"ts,account,action,target\n1,a,like,v\n");
+    let (s, _) = read_events(&p, &ReadOptions::default()).unwrap();
+    assert!(!s.has_ratings() && s.rating_of(0).is_none());
+    // Some rows rated, some not; out of order in time.
+    let p = write_file(
+        &dir,
+        "r.csv",
+        b"ts,account,action,target,rating\n5,a,like,v,4\n1,b,like,v,\n3,c,like,v,-2.5\n",
+    );
+    let (s, _) = read_events(&p, &ReadOptions::default()).unwrap();
+    let r: Vec<Option<f32>> = (0..3).map(|e| s.rating_of(e)).collect();
+    assert_eq!(r, vec![None, Some(-2.5), Some(4.0)]);
+    let p = write_file(
+        &dir,
+        "bad.csv",
+        b"ts,account,action,target,rating\n1,a,like,v,five\n",
+    );
+    match err(&p) {
+        ReadError::BadRow(b) => {
+            assert_eq!(b.location, Location::Line(2));
+            assert_eq!(b.column, "rating");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -377,6 +377,8 @@ impl Names {
             watch_ms: (e.watch != NONE).then_some(e.watch),
             video_ms: (e.video != NONE).then_some(e.video),
             text: (e.text != NONE).then(|| sim.texts[e.text as usize].as_str()),
+            // A short-video platform's events carry no star ratings.
+            rating: None,
         }
     }
 }
