@@ -115,6 +115,25 @@ pub fn creator_keys(store: &EventStore) -> Vec<u32> {
     key
 }
 
+/// Whether creator keys (see [`creator_keys`]) certainly name at least two creators. A key below
+/// `n_targets` is a video whose publisher the log does not show (published before it began); it
+/// may belong to the creator behind any account key — a fan club liking an old video of its
+/// idol and following her is one creator, not two. So: two video keys, or two account keys.
+pub fn surely_two_creators(keys: impl IntoIterator<Item = u32>, n_targets: u32) -> bool {
+    let (mut videos, mut accounts) = (0, 0);
+    for k in keys {
+        if k < n_targets {
+            videos += 1;
+        } else {
+            accounts += 1;
+        }
+        if videos >= 2 || accounts >= 2 {
+            return true;
+        }
+    }
+    false
+}
+
 /// Bursts in a time-ordered stream of `(ts, account)`: greedy windows of `window_ms` holding at
 /// least `min_accounts` distinct accounts whose Poisson tail, against the *local* rate (the
 /// events in the surrounding `context_ms`, outside the window) and Bonferroni-corrected for the
@@ -258,5 +277,15 @@ mod tests {
         uf.union(4, 5);
         assert_eq!(uf.components(2), vec![vec![0, 1, 2], vec![4, 5]]);
         assert_eq!(uf.components(3), vec![vec![0, 1, 2]]);
+    }
+
+    #[test]
+    fn two_creators_need_two_keys_of_one_kind() {
+        // n_targets = 10: keys < 10 are unattributed videos, ≥ 10 accounts.
+        assert!(!surely_two_creators([3, 12], 10));
+        assert!(surely_two_creators([3, 4], 10));
+        assert!(surely_two_creators([11, 12], 10));
+        assert!(surely_two_creators([3, 12, 4], 10));
+        assert!(!surely_two_creators([3], 10));
     }
 }

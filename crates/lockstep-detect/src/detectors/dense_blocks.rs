@@ -14,7 +14,9 @@
 //! 1. Windows of `window_ms` on two grids (offset by half a window, so a campaign on a window's
 //!    edge is whole in the other grid). Columns are *creator keys* ([`crate::util::creator_keys`]):
 //!    a fan club engaging an idol's release and following her is one column, not a block (split
-//!    into follow and content columns, the fan clubs of seeds 101–103 became blocks).
+//!    into follow and content columns, the fan clubs of seeds 101–103 became blocks). A block
+//!    needs two keys that are surely two creators ([`crate::util::surely_two_creators`]): an old
+//!    video of unknown publisher plus an account may be one idol (it was, at 1M events).
 //! 2. A key is **hot** in a window when at least `min_accounts` distinct accounts engaged it there
 //!    and at least `min_concentration` times its normal count (its distinct engagers over the
 //!    log × the window's share of all engagement).
@@ -351,7 +353,12 @@ impl DenseBlockDetector {
             let surprise = -crate::detectors::lockstep::poisson_tail(edges, lambda)
                 .max(1e-300)
                 .log10();
-            if block_accs.len() >= self.min_accounts && block_keys.len() >= 2 {
+            if block_accs.len() >= self.min_accounts
+                && crate::util::surely_two_creators(
+                    block_keys.iter().copied(),
+                    store.n_targets() as u32,
+                )
+            {
                 blocks.push(Block {
                     grid,
                     start,
@@ -712,6 +719,24 @@ mod tests {
         }
         for k in 0..300i64 {
             push(&mut b, k * 60_000, "heavy", "like", &format!("v{}", k % 60));
+        }
+        // Fans also like an old idol video whose publish predates the log, and follow her:
+        // a video key and an account key that may be one creator.
+        for f in 0..20i64 {
+            push(
+                &mut b,
+                20 * H + f * 5_000,
+                &format!("fan{f}"),
+                "like",
+                "idol_old",
+            );
+            push(
+                &mut b,
+                20 * H + 60_000 + f * 5_000,
+                &format!("fan{f}"),
+                "follow",
+                "idol",
+            );
         }
         let s = b.finish();
         assert!(DenseBlockDetector::default().detect(&s).is_empty());

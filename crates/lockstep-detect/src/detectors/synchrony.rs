@@ -17,8 +17,9 @@
 //!    pairs; in a bucket each account is paired with `bucket_partners` others, so a big farm's
 //!    bucket costs O(n), not O(n²), and still connects the farm.
 //! 4. Each candidate pair is verified exactly: Jaccard ≥ `min_jaccard` on the full item sets and
-//!    shared items on at least `min_keys` distinct keys (a fan club shares one idol's releases,
-//!    day after day: one key).
+//!    shared items on at least `min_keys` distinct keys that are surely distinct creators (a fan
+//!    club shares one idol's releases, day after day: one key; see
+//!    [`crate::util::surely_two_creators`]).
 //! 5. Verified pairs are joined (union-find); clusters of at least `min_group` accounts are one
 //!    finding each. A member's strength rises with its number of verified partners: one similar
 //!    partner is coincidence, `full_partners` are a ring.
@@ -246,6 +247,7 @@ impl Detector for SynchronyDetector {
         drop(band_keys);
         pairs.par_sort_unstable();
         pairs.dedup();
+        let nt = store.n_targets() as u32;
         // Exact verification, Bonferroni-corrected over the candidates.
         let correction = (pairs.len().max(1) as f64).log10();
         let verified: Vec<(u32, u32)> = pairs
@@ -273,6 +275,7 @@ impl Detector for SynchronyDetector {
                 }
                 let union = pa.size + pb.size - shared;
                 if shared_keys.len() < self.min_keys
+                    || !crate::util::surely_two_creators(shared_keys.iter().copied(), nt)
                     || (shared as f64) < self.min_jaccard * union as f64
                 {
                     return false;
