@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 data=${1:-../shared/data}
 work=${2:-$(mktemp -d)}
 mkdir -p "$work"
-cargo build --release -q -p lockstep-cli
-bin=target/release/lockstep
+if [ -n "${LOCKSTEP_BIN:-}" ]; then bin=$LOCKSTEP_BIN; else
+  cargo build --release -q -p lockstep-cli
+  bin=target/release/lockstep
+fi
 row() { # name events labels [min_events]
   $bin detect "$2" --out "$work/out-$1" -q --json > "$work/$1.summary.json"
   python3 - "$1" "$3" "$work/out-$1/accounts.csv" "${4:-1}" "$work/$1.summary.json" <<'PY'
@@ -19,7 +21,9 @@ for r in csv.DictReader(open(labels_path)):
     s = scores.get(r["account"])
     n = int(s["events"]) if s else 0
     if n >= min_events:
-        rows.append((float(s["score"]) if s else 0.0, s is not None and s["flagged"] == "1", r["label"] == "1"))
+        # Rank by score, ties broken by the raw evidence (scores are rounded to 4 decimals).
+        key = float(s["score"]) + float(s.get("evidence") or 0) * 1e-7 if s else 0.0
+        rows.append((key, s is not None and s["flagged"] == "1", r["label"] == "1"))
 def ap(rows):
     pos = sum(y for _, _, y in rows)
     if not pos: return float("nan")

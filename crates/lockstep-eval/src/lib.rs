@@ -368,7 +368,9 @@ pub fn eval_accounts(labels: &[Label], scores: &FxHashMap<String, Score>) -> Acc
             missing += 1;
             Score::default()
         });
-        scored.push((s.score, l.label));
+        // Scores are written with 4 decimals; the raw evidence breaks their ties (the
+        // calibration is monotone, so this is the unrounded score's order).
+        scored.push((s.score + s.evidence * 1e-7, l.label));
         match (l.label, s.flagged) {
             (true, true) => c.tp += 1,
             (false, true) => c.fp += 1,

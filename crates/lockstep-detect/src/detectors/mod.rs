@@ -4,6 +4,7 @@
 pub mod dense_blocks;
 pub mod fanout_dm;
 pub mod lockstep;
+pub mod rating_behaviour;
 pub mod scheduled_publish;
 pub mod scripted;
 pub mod shared_infra;
@@ -23,5 +24,6 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
         Box::new(fanout_dm::FanoutDmDetector::default()),
         Box::new(scheduled_publish::ScheduledPublishDetector::default()),
         Box::new(scripted::ScriptedBehaviourDetector::default()),
+        Box::new(rating_behaviour::RatingBehaviourDetector::default()),
     ]
 }
