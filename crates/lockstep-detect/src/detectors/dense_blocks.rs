@@ -15,8 +15,9 @@
 //!    edge is whole in the other grid). Columns are *creator keys* ([`crate::util::creator_keys`]):
 //!    a fan club engaging an idol's release and following her is one column, not a block (split
 //!    into follow and content columns, the fan clubs of seeds 101–103 became blocks). A block
-//!    needs two keys that are surely two creators ([`crate::util::surely_two_creators`]): an old
-//!    video of unknown publisher plus an account may be one idol (it was, at 1M events).
+//!    needs two *strong* keys (each engaged by ≥ `min_key_share` of its accounts — not a star
+//!    around one viral video) that are surely two creators ([`crate::util::surely_two_creators`]):
+//!    an old video of unknown publisher plus an account may be one idol (it was, at 1M events).
 //! 2. A key is **hot** in a window when at least `min_accounts` distinct accounts engaged it there
 //!    and at least `min_concentration` times its normal count (its distinct engagers over the
 //!    log × the window's share of all engagement).
@@ -27,7 +28,8 @@
 //! 4. A block of accounts A × keys K with e edges is **significant** when e is improbable under
 //!    independence: λ = Σ_K normal_k · Σ_A act_a / Σ act (act = distinct keys an account
 //!    engaged in the window), −log₁₀ P(X ≥ e; λ) ≥ `min_surprise` after a Bonferroni correction
-//!    over all blocks examined.
+//!    over all blocks examined, the lift e / λ is at least `min_lift`, and the block is dense:
+//!    e / (|A| · |K|) ≥ `min_density`.
 //! 5. Blocks from different windows that share ≥ `min_group` accounts are one finding (the
 //!    same console, campaign after campaign). A member's strength combines its blocks in one
 //!    grid, `1 − Π (1 − block_weight · s_a · coverage_a)`, where s_a rises with the surprise of
@@ -69,6 +71,12 @@ pub struct DenseBlockDetector {
     /// follows of one big account's fans, which every farm repeats in its own window (each
     /// farm's follows set the others' normal); a console's campaigns reach 200 and more.
     pub min_lift: f64,
+    /// Edges over |accounts| · |keys|. FRAUDAR's objective (edges per node) also rewards wide
+    /// sparse stars — at 10M events, 237 organic accounts each touching one viral video and one
+    /// of 100 other creators (density 0.02); console blocks on seeds 101–103 had 0.16–1.0.
+    pub min_density: f64,
+    /// A block needs two keys (surely two creators) each engaged by this share of its accounts.
+    pub min_key_share: f64,
     /// Accounts two blocks must share to be one finding.
     pub min_group: usize,
     /// One block's most weight in a member's strength (below 0.5: one window alone never flags).
@@ -88,6 +96,10 @@ impl Default for DenseBlockDetector {
             max_blocks: 4,
             min_surprise: 6.0,
             min_lift: 10.0,
+            min_density: 0.1,
+            // 10M-event organic worlds grew star blocks (one viral video + scattered creators)
+            // that passed the density floor at 0.12–0.17; console blocks hold ≥ 0.5 per key.
+            min_key_share: 0.3,
             min_group: 5,
             block_weight: 0.45,
             min_member_surprise: 2.0,
@@ -353,11 +365,21 @@ impl DenseBlockDetector {
             let surprise = -crate::detectors::lockstep::poisson_tail(edges, lambda)
                 .max(1e-300)
                 .log10();
+            // The block's strong keys: held by at least `min_key_share` of its accounts. A
+            // star — everyone on one viral video, each also on some creator of their own — has
+            // one; two campaigns of one console have two.
+            let need = (self.min_key_share * block_accs.len() as f64)
+                .ceil()
+                .max(self.min_accounts as f64) as usize;
+            let strong = block_keys.iter().copied().filter(|k| {
+                hot_pairs
+                    .iter()
+                    .filter(|p| p.1 == *k && block_accs.binary_search(&p.0).is_ok())
+                    .count()
+                    >= need
+            });
             if block_accs.len() >= self.min_accounts
-                && crate::util::surely_two_creators(
-                    block_keys.iter().copied(),
-                    store.n_targets() as u32,
-                )
+                && crate::util::surely_two_creators(strong, store.n_targets() as u32)
             {
                 blocks.push(Block {
                     grid,
@@ -450,7 +472,11 @@ impl Detector for DenseBlockDetector {
         blocks.extend(b1);
         examined += e1;
         let correction = (examined.max(1) as f64).log10();
-        blocks.retain(|b| b.surprise - correction >= self.min_surprise && b.lift >= self.min_lift);
+        blocks.retain(|b| {
+            b.surprise - correction >= self.min_surprise
+                && b.lift >= self.min_lift
+                && b.density >= self.min_density
+        });
         for b in &mut blocks {
             b.surprise -= correction;
         }
