@@ -371,13 +371,19 @@ impl DenseBlockDetector {
             let need = (self.min_key_share * block_accs.len() as f64)
                 .ceil()
                 .max(self.min_accounts as f64) as usize;
-            let strong = block_keys.iter().copied().filter(|k| {
-                hot_pairs
-                    .iter()
-                    .filter(|p| p.1 == *k && block_accs.binary_search(&p.0).is_ok())
-                    .count()
-                    >= need
-            });
+            let mut key_deg = vec![0usize; block_keys.len()];
+            for p in &hot_pairs {
+                if let Ok(i) = block_keys.binary_search(&p.1) {
+                    if block_accs.binary_search(&p.0).is_ok() {
+                        key_deg[i] += 1;
+                    }
+                }
+            }
+            let strong = block_keys
+                .iter()
+                .zip(&key_deg)
+                .filter(|&(_, &d)| d >= need)
+                .map(|(&k, _)| k);
             if block_accs.len() >= self.min_accounts
                 && crate::util::surely_two_creators(strong, store.n_targets() as u32)
             {
