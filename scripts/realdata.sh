@@ -71,11 +71,8 @@ for y in YelpChi YelpNYC YelpZip; do
 done
 
 echo
-echo "DARPA, per edge (MIDAS-R: 2 rows × 1024 buckets, decay 0.5, 1-minute ticks):"
-start=$(date +%s.%N)
-$bin score-events "$work/darpa.parquet" --out "$work/darpa.scores.txt" 2> /dev/null
-end=$(date +%s.%N)
-python3 - "$work/darpa.event-labels.txt" "$work/darpa.scores.txt" "$start" "$end" <<'PY'
+auc() { # labels scores start end name
+python3 - "$@" <<'PY'
 import sys
 labels = [int(l) for l in open(sys.argv[1])]
 scores = [float(l) for l in open(sys.argv[2])]
@@ -85,5 +82,13 @@ while i < len(pairs):
     j = i
     while j < len(pairs) and pairs[j][0] == pairs[i][0]: j += 1
     rank += (i + 1 + j) / 2 * sum(p[1] for p in pairs[i:j]); i = j
-print("edge ROC-AUC %.4f over %d edges (%d attack), %.1f s for read + score" % ((rank - pos * (pos + 1) / 2) / (pos * neg), len(labels), pos, float(sys.argv[4]) - float(sys.argv[3])))
+print("%s: edge ROC-AUC %.4f over %d edges (%d attack), %.1f s for read + score" % (sys.argv[5], (rank - pos * (pos + 1) / 2) / (pos * neg), len(labels), pos, float(sys.argv[4]) - float(sys.argv[3])))
 PY
+}
+echo "DARPA, per edge (2 rows × 1024 buckets, decay 0.5, 1-minute ticks):"
+start=$(date +%s.%N)
+$bin score-events "$work/darpa.parquet" --out "$work/darpa.scores.txt" 2> /dev/null
+auc "$work/darpa.event-labels.txt" "$work/darpa.scores.txt" "$start" "$(date +%s.%N)" MIDAS-R
+start=$(date +%s.%N)
+$bin score-events "$work/darpa.parquet" --out "$work/darpa.scores-f.txt" --filter-threshold 1000 2> /dev/null
+auc "$work/darpa.event-labels.txt" "$work/darpa.scores-f.txt" "$start" "$(date +%s.%N)" "MIDAS-F (threshold 1000)"

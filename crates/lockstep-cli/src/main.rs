@@ -112,6 +112,10 @@ enum Cmd {
         buckets: usize,
         #[arg(long, default_value_t = 0.5)]
         decay: f64,
+        /// MIDAS-F: slots whose events scored at or above this in a tick do not teach the
+        /// history (the reference's figure on DARPA uses 1000). Default: MIDAS-R.
+        #[arg(long)]
+        filter_threshold: Option<f64>,
     },
     /// Judge detect's output against labels (and per-video truth).
     /// Fit the evidence → score calibration (isotonic regression) on labelled runs and print
@@ -252,7 +256,16 @@ fn main() -> ExitCode {
             rows,
             buckets,
             decay,
-        } => score_events(&events, &out, tick_ms, rows, buckets, decay),
+            filter_threshold,
+        } => score_events(
+            &events,
+            &out,
+            tick_ms,
+            rows,
+            buckets,
+            decay,
+            filter_threshold,
+        ),
     };
     match r {
         Ok(()) => ExitCode::from(exit::OK),
@@ -841,18 +854,29 @@ fn score_events(
     rows: usize,
     buckets: usize,
     decay: f64,
+    filter_threshold: Option<f64>,
 ) -> Result<(), Failure> {
     use std::io::Write;
     let t0 = Instant::now();
     let (store, _) =
         lockstep_io::read_events(events, &ReadOptions::default()).map_err(read_error)?;
-    let scores = lockstep_detect::midas::score_store(
-        &store,
-        tick_ms.max(1),
-        rows.max(1),
-        buckets.max(1),
-        decay,
-    );
+    let scores = match filter_threshold {
+        None => lockstep_detect::midas::score_store(
+            &store,
+            tick_ms.max(1),
+            rows.max(1),
+            buckets.max(1),
+            decay,
+        ),
+        Some(th) => lockstep_detect::midas::score_store_filtered(
+            &store,
+            tick_ms.max(1),
+            rows.max(1),
+            buckets.max(1),
+            decay,
+            th,
+        ),
+    };
     let f = std::fs::File::create(out)
         .with_context(|| format!("{out}: cannot create"))
         .map_err(with_code(exit::OUTPUT))?;
