@@ -232,10 +232,22 @@ pub fn action_burst_groups(
             count[a as usize] += 1;
         }
     }
-    let groups = uf
-        .components(min_group)
+    // Each burst belongs to the component of its accounts (all unioned above).
+    let comps = uf.components(min_group);
+    let mut comp_of_root: rustc_hash::FxHashMap<u32, usize> = Default::default();
+    for (i, c) in comps.iter().enumerate() {
+        comp_of_root.insert(uf.find(c[0]), i);
+    }
+    let mut bursts_of: Vec<Vec<usize>> = vec![Vec::new(); comps.len()];
+    for (i, b) in bursts.iter().enumerate() {
+        if let Some(&c) = b.0.first().and_then(|&a| comp_of_root.get(&uf.find(a))) {
+            bursts_of[c].push(i);
+        }
+    }
+    let groups = comps
         .into_iter()
-        .filter_map(|c| {
+        .zip(bursts_of)
+        .filter_map(|(c, own)| {
             let members: Vec<(u32, u32)> = c
                 .into_iter()
                 .filter(|&a| count[a as usize] > 0)
@@ -244,14 +256,7 @@ pub fn action_burst_groups(
             if members.len() < min_group {
                 return None;
             }
-            let own: Vec<(Vec<u32>, i64, i64)> = bursts
-                .iter()
-                .filter(|b| {
-                    b.0.iter()
-                        .any(|a| members.binary_search_by_key(a, |m| m.0).is_ok())
-                })
-                .cloned()
-                .collect();
+            let own: Vec<(Vec<u32>, i64, i64)> = own.iter().map(|&i| bursts[i].clone()).collect();
             let span = own.iter().fold((i64::MAX, i64::MIN), |(lo, hi), b| {
                 (lo.min(b.1), hi.max(b.2))
             });

@@ -443,21 +443,34 @@ impl LockstepDetector {
         // Per member: on how many of the group's keys it was in one of the group's bursts (x),
         // against λ = Σ_k min(1, size_k · activity share). Strength from the Poisson tail.
         let mut xs: Vec<f64> = Vec::new();
+        // (member, key) over the group's bursts, in one pass over their members (scanning every
+        // burst per member was quadratic in the group's size at 100M events).
+        let mut member_keys: Vec<(u32, u32)> = Vec::new();
+        for &(b, _) in &hits {
+            for &a in &bursts[b].members {
+                if component.binary_search(&a).is_ok() {
+                    member_keys.push((a, bursts[b].key));
+                }
+            }
+        }
+        member_keys.sort_unstable();
+        member_keys.dedup();
+        let mut n_keys: Vec<(u32, usize)> = member_keys
+            .chunk_by(|x, y| x.0 == y.0)
+            .map(|r| (r[0].0, r.len()))
+            .collect();
+        n_keys.sort_unstable();
         let members: Vec<(u32, f32)> = component
             .iter()
             .filter_map(|&a| {
-                let mut keys: Vec<u32> = hits
-                    .iter()
-                    .filter(|&&(b, _)| bursts[b].members.binary_search(&a).is_ok())
-                    .map(|&(b, _)| bursts[b].key)
-                    .collect();
-                keys.sort_unstable();
-                keys.dedup();
+                let x = n_keys
+                    .binary_search_by_key(&a, |k| k.0)
+                    .map_or(0, |i| n_keys[i].1);
                 let rate = activity[a as usize] as f64 / total_activity;
                 let lambda: f64 = key_size.iter().map(|k| (k.1 as f64 * rate).min(1.0)).sum();
-                let surprise = -poisson_tail(keys.len(), lambda).max(1e-300).log10();
+                let surprise = -poisson_tail(x, lambda).max(1e-300).log10();
                 let s = ((surprise - self.min_surprise) / 2.0).clamp(0.0, 1.0);
-                xs.push(keys.len() as f64);
+                xs.push(x as f64);
                 (s > 0.0).then_some((a, s as f32))
             })
             .collect();

@@ -141,9 +141,23 @@ impl Detector for TemplateCommentDetector {
             v.sort_unstable();
             v.dedup();
         }
-        uf.components(self.min_group)
+        // Each burst belongs to the component of its accounts (all unioned above): one pass,
+        // not a scan of every burst per component (that was quadratic at 100M events).
+        let comps = uf.components(self.min_group);
+        let mut comp_of_root: FxHashMap<u32, usize> = FxHashMap::default();
+        for (i, c) in comps.iter().enumerate() {
+            comp_of_root.insert(uf.find(c[0]), i);
+        }
+        let mut bursts_of: Vec<Vec<usize>> = vec![Vec::new(); comps.len()];
+        for (i, b) in bursts.iter().enumerate() {
+            if let Some(&c) = comp_of_root.get(&uf.find(b.2[0])) {
+                bursts_of[c].push(i);
+            }
+        }
+        comps
             .into_iter()
-            .filter_map(|members| {
+            .zip(bursts_of)
+            .filter_map(|(members, own)| {
                 let members: Vec<u32> = members.into_iter().filter(|a| per_account.contains_key(a)).collect();
                 if members.len() < self.min_group {
                     return None;
@@ -156,7 +170,7 @@ impl Detector for TemplateCommentDetector {
                     })
                     .collect();
                 let group_bursts: Vec<&(u32, u32, Vec<u32>, Vec<u32>)> =
-                    bursts.iter().filter(|b| b.2.iter().any(|a| members.binary_search(a).is_ok())).collect();
+                    own.iter().map(|&i| &bursts[i]).collect();
                 // Templates with their accounts, uses and an example text.
                 let mut by_template: std::collections::BTreeMap<u32, (Vec<u32>, Vec<u32>)> = Default::default();
                 for b in &group_bursts {
