@@ -21,6 +21,9 @@ pub mod midas;
 pub mod text;
 pub mod util;
 
+#[cfg(test)]
+pub(crate) mod testkit;
+
 pub use detectors::registry;
 pub use finding::{Detector, DetectorId, Finding, Label, SharedValue};
 pub use fusion::{fuse, AccountVerdict, Calibration, Detection, FlagRule, FusionConfig, Group};

@@ -257,13 +257,23 @@ pub fn score_store_filtered(
     threshold: f64,
 ) -> Vec<f64> {
     let mut m = MidasF::new(rows, buckets, decay, threshold);
+    score_events_with(store, tick_ms, |s, d, t| m.score(s, d, t))
+}
+
+/// `score(account, target, tick)` for every event in store order; ticks of `tick_ms` numbered
+/// from 1 at the first event's tick.
+fn score_events_with(
+    store: &lockstep_core::EventStore,
+    tick_ms: i64,
+    mut score: impl FnMut(u32, u32, i64) -> f64,
+) -> Vec<f64> {
     let Some((t0, _)) = store.time_span() else {
         return Vec::new();
     };
     let first = t0.div_euclid(tick_ms);
     (0..store.len())
         .map(|e| {
-            m.score(
+            score(
                 store.account[e],
                 store.target[e],
                 store.ts[e].div_euclid(tick_ms) - first + 1,
@@ -282,19 +292,7 @@ pub fn score_store(
     decay: f64,
 ) -> Vec<f64> {
     let mut m = MidasR::new(rows, buckets, decay);
-    let Some((t0, _)) = store.time_span() else {
-        return Vec::new();
-    };
-    let first = t0.div_euclid(tick_ms);
-    (0..store.len())
-        .map(|e| {
-            m.score(
-                store.account[e],
-                store.target[e],
-                store.ts[e].div_euclid(tick_ms) - first + 1,
-            )
-        })
-        .collect()
+    score_events_with(store, tick_ms, |s, d, t| m.score(s, d, t))
 }
 
 #[cfg(test)]

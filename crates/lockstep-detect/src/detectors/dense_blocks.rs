@@ -617,40 +617,12 @@ impl DenseBlockDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lockstep_core::{EventStoreBuilder, RawEvent};
+    use crate::testkit::{push, H};
+    use lockstep_core::EventStoreBuilder;
 
-    fn push(b: &mut EventStoreBuilder, ts: i64, acc: &str, action: &str, target: &str) {
-        let ts = ts.to_string();
-        b.push_raw(&RawEvent {
-            ts: &ts,
-            account: acc,
-            action,
-            target,
-            ..Default::default()
-        })
-        .unwrap();
-    }
-
-    const H: i64 = 3_600_000;
-
-    /// 300 organic accounts, each viewing 8 and liking 4 of 60 videos (60 creators) at
-    /// pseudo-random times over a day.
+    /// 300 organic accounts, each viewing 8 and liking 4 of 60 videos.
     fn background(b: &mut EventStoreBuilder) {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % m) as i64
-        };
-        for u in 0..300i64 {
-            for k in 0..12 {
-                let v = next(60);
-                let ts = next(24 * H as u64);
-                let action = if k < 8 { "view" } else { "like" };
-                push(b, ts, &format!("org{u}"), action, &format!("v{v}"));
-            }
-        }
+        crate::testkit::organic_background(b, 8, 4, 0x2545_f491_4f6c_dd1d);
     }
 
     #[test]

@@ -565,21 +565,8 @@ pub fn poisson_tail(x: usize, lambda: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lockstep_core::{EventStoreBuilder, RawEvent};
-
-    fn push(b: &mut EventStoreBuilder, ts: i64, acc: &str, action: &str, target: &str) {
-        let ts = ts.to_string();
-        b.push_raw(&RawEvent {
-            ts: &ts,
-            account: acc,
-            action,
-            target,
-            ..Default::default()
-        })
-        .unwrap();
-    }
-
-    const H: i64 = 3_600_000;
+    use crate::testkit::{push, H};
+    use lockstep_core::EventStoreBuilder;
 
     /// Background: 200 organic accounts viewing 40 videos at random-ish times over a day.
     fn background(b: &mut EventStoreBuilder) {

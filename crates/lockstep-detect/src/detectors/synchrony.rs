@@ -404,36 +404,12 @@ impl SynchronyDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lockstep_core::{EventStoreBuilder, RawEvent};
+    use crate::testkit::{push, H};
+    use lockstep_core::EventStoreBuilder;
 
-    fn push(b: &mut EventStoreBuilder, ts: i64, acc: &str, action: &str, target: &str) {
-        let ts = ts.to_string();
-        b.push_raw(&RawEvent {
-            ts: &ts,
-            account: acc,
-            action,
-            target,
-            ..Default::default()
-        })
-        .unwrap();
-    }
-
-    const H: i64 = 3_600_000;
-
-    /// 300 organic accounts liking 60 videos by 60 creators at pseudo-random times over a day.
+    /// 300 organic accounts liking 8 of 60 videos each.
     fn background(b: &mut EventStoreBuilder) {
-        let mut x = 12345u64;
-        let mut next = |m: u64| {
-            x = mix(x, 7);
-            (x % m) as i64
-        };
-        for u in 0..300i64 {
-            for _ in 0..8 {
-                let v = next(60);
-                let ts = next(24 * H as u64);
-                push(b, ts, &format!("org{u}"), "like", &format!("v{v}"));
-            }
-        }
+        crate::testkit::organic_background(b, 0, 8, 12345);
     }
 
     #[test]

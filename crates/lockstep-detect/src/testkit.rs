@@ -1,0 +1,38 @@
+//! Helpers for the detectors' hand-built test cases.
+
+use lockstep_core::{EventStoreBuilder, RawEvent};
+
+pub const H: i64 = 3_600_000;
+
+/// Append one event (epoch-ms `ts`).
+pub fn push(b: &mut EventStoreBuilder, ts: i64, acc: &str, action: &str, target: &str) {
+    let ts = ts.to_string();
+    b.push_raw(&RawEvent {
+        ts: &ts,
+        account: acc,
+        action,
+        target,
+        ..Default::default()
+    })
+    .unwrap();
+}
+
+/// 300 organic accounts `org0…`, each with `views` views then `likes` likes of 60 videos `v0…`
+/// (60 creators) at pseudo-random times over one day (xorshift from `seed`).
+pub fn organic_background(b: &mut EventStoreBuilder, views: usize, likes: usize, seed: u64) {
+    let mut x = seed | 1;
+    let mut next = |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % m) as i64
+    };
+    for u in 0..300i64 {
+        for k in 0..views + likes {
+            let v = next(60);
+            let ts = next(24 * H as u64);
+            let action = if k < views { "view" } else { "like" };
+            push(b, ts, &format!("org{u}"), action, &format!("v{v}"));
+        }
+    }
+}
