@@ -36,3 +36,17 @@ pub fn organic_background(b: &mut EventStoreBuilder, views: usize, likes: usize,
         }
     }
 }
+
+/// The findings are one group of exactly `n` accounts, all named `prefix…`; returns it.
+pub fn only_group<'f>(
+    findings: &'f [crate::Finding],
+    store: &lockstep_core::EventStore,
+    prefix: &str,
+    n: usize,
+) -> &'f crate::Finding {
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let names = findings[0].member_names(store);
+    assert_eq!(names.len(), n, "{names:?}");
+    assert!(names.iter().all(|m| m.starts_with(prefix)), "{names:?}");
+    &findings[0]
+}
