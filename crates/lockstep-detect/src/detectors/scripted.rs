@@ -9,6 +9,11 @@
 //! and whose watch times are uncorrelated with length (|Pearson r of the logs| ≤ `max_length_r`).
 //! This is evidence about each account alone (it does not join accounts into a group).
 //!
+//! *Scripted rhythm*: the same script shows in the clock even when a log has no `watch_ms`: a
+//! bot's consecutive views inside a session come at nearly constant intervals (a fixed dwell
+//! range plus a fixed pause), a person's follow the videos' lengths and their attention. At least
+//! `min_gaps` gaps of at most `max_gap_ms` between consecutive views, with CV ≤ `max_rhythm_cv`.
+//!
 //! *Batch logins*: logins are spread over the day; a console logs its phones in within seconds.
 //! A `login_window_ms` window with at least `min_accounts` distinct accounts whose Poisson tail
 //! against the local login rate (the surrounding hour) is below 10^−`min_surprise`
@@ -16,7 +21,7 @@
 //! account was in; batches do not join accounts into groups, since at platform scale several
 //! consoles fire in the same seconds.
 //!
-//! **Complexity.** O(E) over each account's events for dwell statistics; O(L) over logins
+//! **Complexity.** O(E) over each account's events for dwell and rhythm statistics; O(L) over logins
 //! (already time-ordered) for batches.
 
 use crate::finding::{Detector, DetectorId, Finding, Label};
@@ -33,6 +38,10 @@ pub struct ScriptedBehaviourDetector {
     pub min_views: usize,
     pub max_dwell_cv: f64,
     pub max_length_r: f64,
+    /// Gaps between consecutive views (within `max_gap_ms`) an account needs for a rhythm.
+    pub min_gaps: usize,
+    pub max_gap_ms: i64,
+    pub max_rhythm_cv: f64,
     pub login_window_ms: i64,
     /// Span around a window whose logins give the local rate.
     pub context_ms: i64,
@@ -47,6 +56,11 @@ impl Default for ScriptedBehaviourDetector {
             // A uniform draw from [a, 2a] has CV 0.19; organic watch times have CV above 1.
             max_dwell_cv: 0.3,
             max_length_r: 0.3,
+            min_gaps: 20,
+            max_gap_ms: 120_000,
+            // Fixed dwell U(8, 15) s plus a ~1 s pause: CV ≈ 0.17; organic gaps follow video
+            // lengths and attention: CV near 1 (seeds 101–103).
+            max_rhythm_cv: 0.25,
             login_window_ms: 30_000,
             context_ms: 3_600_000,
             min_accounts: 5,
@@ -101,7 +115,72 @@ fn dwell_stats(store: &EventStore, a: u32) -> Option<(usize, f64, f64, f64)> {
     Some((n, cv(w_sum, w_sq), r, cv(l_sum, l_sq)))
 }
 
+/// Rhythm of one account: (gaps, CV of the gaps) between consecutive views at most `max_gap`
+/// apart.
+fn rhythm_stats(store: &EventStore, a: u32, max_gap: i64) -> (usize, f64) {
+    let (mut n, mut s, mut s2) = (0usize, 0f64, 0f64);
+    let mut prev: Option<i64> = None;
+    for &e in store.events_of_account(a) {
+        if store.action(e) != Action::View {
+            continue;
+        }
+        let t = store.ts[e as usize];
+        if let Some(p) = prev {
+            let g = t - p;
+            if g > 0 && g <= max_gap {
+                n += 1;
+                s += g as f64;
+                s2 += (g as f64).powi(2);
+            }
+        }
+        prev = Some(t);
+    }
+    if n < 2 {
+        return (n, f64::INFINITY);
+    }
+    let m = s / n as f64;
+    (n, ((s2 / n as f64 - m * m).max(0.0)).sqrt() / m)
+}
+
 impl ScriptedBehaviourDetector {
+    fn rhythm(&self, store: &EventStore) -> Option<Finding> {
+        let hits: Vec<(u32, usize, f64)> = (0..store.n_accounts() as u32)
+            .into_par_iter()
+            .filter_map(|a| {
+                let (n, cv) = rhythm_stats(store, a, self.max_gap_ms);
+                (n >= self.min_gaps && cv <= self.max_rhythm_cv).then_some((a, n, cv))
+            })
+            .collect();
+        if hits.is_empty() {
+            return None;
+        }
+        let mean_cv = hits.iter().map(|h| h.2).sum::<f64>() / hits.len() as f64;
+        let members: Vec<(u32, f32)> = hits
+            .iter()
+            .map(|&(a, n, _)| (a, (0.3 + 0.01 * (n - self.min_gaps) as f32).min(0.5)))
+            .collect();
+        Some(Finding {
+            links_members: false,
+            detector: ID,
+            label: Label {
+                label1: "group_control",
+                label2: "nurturing",
+                label3: "scripted_rhythm",
+            },
+            summary: format!(
+                "{} accounts move from video to video at a clock-like pace (interval CV {:.2} on average): \
+                 a script's fixed dwell and pause, not a person's attention.",
+                members.len(),
+                mean_cv
+            ),
+            figures: vec![("accounts", members.len() as f64), ("mean_interval_cv", mean_cv)],
+            members,
+            targets: Vec::new(),
+            span: store.time_span().unwrap_or((0, 0)),
+            shared: Vec::new(),
+        })
+    }
+
     fn dwell(&self, store: &EventStore) -> Option<Finding> {
         let hits: Vec<(u32, usize, f64, f64)> = (0..store.n_accounts() as u32)
             .into_par_iter()
@@ -197,6 +276,7 @@ impl Detector for ScriptedBehaviourDetector {
     fn detect(&self, store: &EventStore) -> Vec<Finding> {
         let mut out = self.batch_logins(store);
         out.extend(self.dwell(store));
+        out.extend(self.rhythm(store));
         out
     }
 }
@@ -206,8 +286,14 @@ mod tests {
     use super::*;
     use lockstep_core::{EventStoreBuilder, RawEvent};
 
+    /// A view; `watch` 0 means the log has no watch time for it.
     fn view(b: &mut EventStoreBuilder, ts: i64, acc: &str, watch: u32, len: u32) {
-        let (ts, w, l) = (ts.to_string(), watch.to_string(), len.to_string());
+        let w = if watch == 0 {
+            String::new()
+        } else {
+            watch.to_string()
+        };
+        let (ts, l) = (ts.to_string(), len.to_string());
         b.push_raw(&RawEvent {
             ts: &ts,
             account: acc,
@@ -220,37 +306,49 @@ mod tests {
         .unwrap();
     }
 
-    #[test]
-    fn scripted_dwell_is_found_and_a_heavy_organic_viewer_is_not() {
-        let mut b = EventStoreBuilder::new();
+    /// A bot (8–15 s whatever the length, ~1 s pause) and a person (a share of the length,
+    /// a pause of 0.5–5 s) each view 200 videos back to back.
+    fn bot_and_person(b: &mut EventStoreBuilder, with_watch: bool) {
         let lens = [
             5_000u32, 9_000, 15_000, 30_000, 60_000, 12_000, 7_000, 45_000,
         ];
         let ratios = [0.1f64, 1.0, 0.5, 1.0, 2.0, 0.05, 1.0, 0.8, 0.3, 1.0];
+        let (mut tb, mut tp) = (0i64, 1i64);
         for k in 0..200u32 {
             let len = lens[k as usize % lens.len()];
-            // Script: 8–15 s, whatever the length.
-            view(
-                &mut b,
-                k as i64 * 20_000,
-                "bot",
-                8_000 + k.wrapping_mul(2_654_435_761u32) % 7_000,
-                len,
-            );
-            // Person: a share of the length.
-            view(
-                &mut b,
-                k as i64 * 20_000 + 1,
-                "person",
-                (len as f64 * ratios[k as usize % ratios.len()]) as u32,
-                len,
-            );
+            let wb = 8_000 + k.wrapping_mul(2_654_435_761u32) % 7_000;
+            let wp = (len as f64 * ratios[k as usize % ratios.len()]) as u32;
+            let (wb_col, wp_col) = if with_watch { (wb, wp) } else { (0, 0) };
+            view(b, tb, "bot", wb_col, len);
+            view(b, tp, "person", wp_col, len);
+            tb += wb as i64 + 1_000;
+            tp += wp as i64 + 500 + (k.wrapping_mul(40_503) % 4_500) as i64;
         }
+    }
+
+    #[test]
+    fn scripted_dwell_and_rhythm_find_the_bot_not_the_person() {
+        let mut b = EventStoreBuilder::new();
+        bot_and_person(&mut b, true);
+        let s = b.finish();
+        let f = ScriptedBehaviourDetector::default().detect(&s);
+        let mut labels: Vec<&str> = f.iter().map(|x| x.label.label3).collect();
+        labels.sort_unstable();
+        assert_eq!(labels, vec!["scripted_dwell", "scripted_rhythm"], "{f:?}");
+        for x in &f {
+            assert_eq!(x.member_names(&s), vec!["bot"], "{x:?}");
+        }
+    }
+
+    #[test]
+    fn rhythm_needs_no_watch_times() {
+        let mut b = EventStoreBuilder::new();
+        bot_and_person(&mut b, false);
         let s = b.finish();
         let f = ScriptedBehaviourDetector::default().detect(&s);
         assert_eq!(f.len(), 1, "{f:?}");
-        let names = f[0].member_names(&s);
-        assert_eq!(names, vec!["bot"]);
+        assert_eq!(f[0].label.label3, "scripted_rhythm");
+        assert_eq!(f[0].member_names(&s), vec!["bot"]);
     }
 
     #[test]
