@@ -26,28 +26,7 @@ fn main() {
     match args.get(1).map(String::as_str) {
         Some("read-one") => read_one(&args[2], args.get(3).map(String::as_str) == Some("detect")),
         Some("read") => {
-            let mut sizes: Vec<u64> = Vec::new();
-            let mut detect = false;
-            let mut dir = std::env::temp_dir().join("lockstep-bench");
-            let mut i = 2;
-            while i < args.len() {
-                match args[i].as_str() {
-                    "--events" => {
-                        sizes.push(args[i + 1].parse().expect("--events N"));
-                        i += 1;
-                    }
-                    "--dir" => {
-                        dir = args[i + 1].clone().into();
-                        i += 1;
-                    }
-                    "--detect" => detect = true,
-                    other => panic!("unknown argument {other}"),
-                }
-                i += 1;
-            }
-            if sizes.is_empty() {
-                sizes.push(1_000_000);
-            }
+            let (sizes, dir, detect) = size_args(&args[2..], true);
             std::fs::create_dir_all(&dir).unwrap();
             println!(
                 "| events | format | file MiB | read s | events/s | peak RSS MiB | store B/event |"
@@ -104,26 +83,7 @@ fn main() {
 /// `lockstep detect` binary as a child process; prints its phases (from `--json`), wall time,
 /// events/s and peak RSS (the largest child so far — sizes run in ascending order).
 fn scale(args: &[String]) {
-    let mut sizes: Vec<u64> = Vec::new();
-    let mut dir = std::env::temp_dir().join("lockstep-bench");
-    let mut i = 0;
-    while i < args.len() {
-        match args[i].as_str() {
-            "--events" => {
-                sizes.push(args[i + 1].parse().expect("--events N"));
-                i += 1;
-            }
-            "--dir" => {
-                dir = args[i + 1].clone().into();
-                i += 1;
-            }
-            other => panic!("unknown argument {other}"),
-        }
-        i += 1;
-    }
-    if sizes.is_empty() {
-        sizes = vec![1_000_000, 10_000_000];
-    }
+    let (mut sizes, dir, _) = size_args(args, false);
     sizes.sort_unstable();
     std::fs::create_dir_all(&dir).unwrap();
     let lockstep = std::env::current_exe().unwrap().with_file_name("lockstep");
@@ -168,6 +128,38 @@ fn scale(args: &[String]) {
             events / wall / 1e6
         );
     }
+}
+
+/// `--events N` (repeatable; default 1M and, for `scale`, also 10M), `--dir DIR` (default a
+/// `lockstep-bench` folder in the temp dir), and `--detect` where `allow_detect`.
+fn size_args(args: &[String], allow_detect: bool) -> (Vec<u64>, std::path::PathBuf, bool) {
+    let mut sizes: Vec<u64> = Vec::new();
+    let mut dir = std::env::temp_dir().join("lockstep-bench");
+    let mut detect = false;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--events" => {
+                sizes.push(args[i + 1].parse().expect("--events N"));
+                i += 1;
+            }
+            "--dir" => {
+                dir = args[i + 1].clone().into();
+                i += 1;
+            }
+            "--detect" if allow_detect => detect = true,
+            other => panic!("unknown argument {other}"),
+        }
+        i += 1;
+    }
+    if sizes.is_empty() {
+        sizes = if allow_detect {
+            vec![1_000_000]
+        } else {
+            vec![1_000_000, 10_000_000]
+        };
+    }
+    (sizes, dir, detect)
 }
 
 /// Peak RSS of the largest waited-for child process.

@@ -6,12 +6,25 @@ pub const H: i64 = 3_600_000;
 
 /// Append one event (epoch-ms `ts`).
 pub fn push(b: &mut EventStoreBuilder, ts: i64, acc: &str, action: &str, target: &str) {
+    push_text(b, ts, acc, action, target, None);
+}
+
+/// Append one event with an optional comment / DM text.
+pub fn push_text(
+    b: &mut EventStoreBuilder,
+    ts: i64,
+    acc: &str,
+    action: &str,
+    target: &str,
+    text: Option<&str>,
+) {
     let ts = ts.to_string();
     b.push_raw(&RawEvent {
         ts: &ts,
         account: acc,
         action,
         target,
+        text,
         ..Default::default()
     })
     .unwrap();

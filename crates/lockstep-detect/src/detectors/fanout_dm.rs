@@ -191,27 +191,8 @@ impl Detector for FanoutDmDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lockstep_core::{EventStoreBuilder, RawEvent};
-
-    fn ev(
-        b: &mut EventStoreBuilder,
-        ts: i64,
-        acc: &str,
-        action: &str,
-        target: &str,
-        text: Option<&str>,
-    ) {
-        let ts = ts.to_string();
-        b.push_raw(&RawEvent {
-            ts: &ts,
-            account: acc,
-            action,
-            target,
-            text,
-            ..Default::default()
-        })
-        .unwrap();
-    }
+    use crate::testkit::push_text as ev;
+    use lockstep_core::EventStoreBuilder;
 
     #[test]
     fn cold_pitch_fanout_is_found_and_friendly_dms_are_not() {

@@ -143,6 +143,42 @@ fn rhythm_stats(store: &EventStore, a: u32, max_gap: i64) -> (usize, f64) {
 }
 
 impl ScriptedBehaviourDetector {
+    /// Accounts with a script-like statistic: (account, observations, the statistic's CV).
+    /// Strength 0.3 at `min_obs` observations, +0.01 each, at most 0.5.
+    fn nurturing_finding(
+        &self,
+        store: &EventStore,
+        hits: Vec<(u32, usize, f64)>,
+        min_obs: usize,
+        label3: &'static str,
+        cv_figure: &'static str,
+        describe: impl Fn(usize, f64) -> String,
+    ) -> Option<Finding> {
+        if hits.is_empty() {
+            return None;
+        }
+        let mean_cv = hits.iter().map(|h| h.2).sum::<f64>() / hits.len() as f64;
+        let members: Vec<(u32, f32)> = hits
+            .iter()
+            .map(|&(a, n, _)| (a, (0.3 + 0.01 * (n - min_obs) as f32).min(0.5)))
+            .collect();
+        Some(Finding {
+            links_members: false,
+            detector: ID,
+            label: Label {
+                label1: "group_control",
+                label2: "nurturing",
+                label3,
+            },
+            summary: describe(members.len(), mean_cv),
+            figures: vec![("accounts", members.len() as f64), (cv_figure, mean_cv)],
+            members,
+            targets: Vec::new(),
+            span: store.time_span().unwrap_or((0, 0)),
+            shared: Vec::new(),
+        })
+    }
+
     fn rhythm(&self, store: &EventStore) -> Option<Finding> {
         let hits: Vec<(u32, usize, f64)> = (0..store.n_accounts() as u32)
             .into_par_iter()
@@ -151,38 +187,16 @@ impl ScriptedBehaviourDetector {
                 (n >= self.min_gaps && cv <= self.max_rhythm_cv).then_some((a, n, cv))
             })
             .collect();
-        if hits.is_empty() {
-            return None;
-        }
-        let mean_cv = hits.iter().map(|h| h.2).sum::<f64>() / hits.len() as f64;
-        let members: Vec<(u32, f32)> = hits
-            .iter()
-            .map(|&(a, n, _)| (a, (0.3 + 0.01 * (n - self.min_gaps) as f32).min(0.5)))
-            .collect();
-        Some(Finding {
-            links_members: false,
-            detector: ID,
-            label: Label {
-                label1: "group_control",
-                label2: "nurturing",
-                label3: "scripted_rhythm",
-            },
-            summary: format!(
-                "{} accounts move from video to video at a clock-like pace (interval CV {:.2} on average): \
-                 a script's fixed dwell and pause, not a person's attention.",
-                members.len(),
-                mean_cv
-            ),
-            figures: vec![("accounts", members.len() as f64), ("mean_interval_cv", mean_cv)],
-            members,
-            targets: Vec::new(),
-            span: store.time_span().unwrap_or((0, 0)),
-            shared: Vec::new(),
+        self.nurturing_finding(store, hits, self.min_gaps, "scripted_rhythm", "mean_interval_cv", |n, cv| {
+            format!(
+                "{n} accounts move from video to video at a clock-like pace (interval CV {cv:.2} on average): \
+                 a script's fixed dwell and pause, not a person's attention."
+            )
         })
     }
 
     fn dwell(&self, store: &EventStore) -> Option<Finding> {
-        let hits: Vec<(u32, usize, f64, f64)> = (0..store.n_accounts() as u32)
+        let hits: Vec<(u32, usize, f64)> = (0..store.n_accounts() as u32)
             .into_par_iter()
             .filter_map(|a| {
                 let (n, cv, r, len_cv) = dwell_stats(store, a)?;
@@ -190,36 +204,14 @@ impl ScriptedBehaviourDetector {
                     && cv <= self.max_dwell_cv
                     && r.abs() <= self.max_length_r
                     && len_cv >= 2.0 * cv)
-                    .then_some((a, n, cv, r))
+                    .then_some((a, n, cv))
             })
             .collect();
-        if hits.is_empty() {
-            return None;
-        }
-        let mean_cv = hits.iter().map(|h| h.2).sum::<f64>() / hits.len() as f64;
-        let members: Vec<(u32, f32)> = hits
-            .iter()
-            .map(|&(a, n, _, _)| (a, (0.3 + 0.01 * (n - self.min_views) as f32).min(0.5)))
-            .collect();
-        Some(Finding {
-            links_members: false,
-            detector: ID,
-            label: Label {
-                label1: "group_control",
-                label2: "nurturing",
-                label3: "scripted_dwell",
-            },
-            summary: format!(
-                "{} accounts watch videos for nearly the same time whatever their length (watch-time CV {:.2} on average, \
-                 uncorrelated with video length): dwell times from a script.",
-                members.len(),
-                mean_cv
-            ),
-            figures: vec![("accounts", members.len() as f64), ("mean_watch_cv", mean_cv)],
-            members,
-            targets: Vec::new(),
-            span: store.time_span().unwrap_or((0, 0)),
-            shared: Vec::new(),
+        self.nurturing_finding(store, hits, self.min_views, "scripted_dwell", "mean_watch_cv", |n, cv| {
+            format!(
+                "{n} accounts watch videos for nearly the same time whatever their length (watch-time CV {cv:.2} on average, \
+                 uncorrelated with video length): dwell times from a script."
+            )
         })
     }
 
