@@ -139,50 +139,31 @@ impl LockstepDetector {
         let grid = |offset: i64| {
             let first = self.bucket(t0, offset);
             let n = (self.bucket(t1, offset) - first + 1) as usize;
-            // Per window: (accounts active, Σ events, Σ events²), from each account's own
-            // time-ordered events, so nothing of size E is allocated or sorted.
-            let sums = (0..store.n_accounts() as u32)
+            // Per window: (accounts active, Σ events, Σ events²). Windows are contiguous ranges
+            // of the time-ordered store, so each is read sequentially (walking every account's
+            // events through the per-account index instead missed cache on every event: 7 s
+            // of this detector's 23 s at 100M events).
+            let sums: Vec<(f64, f64, f64)> = (0..n)
                 .into_par_iter()
-                .fold(
-                    || vec![(0f64, 0f64, 0f64); n],
-                    |mut acc, a| {
-                        let mut run: Option<(usize, f64)> = None;
-                        let close = |acc: &mut Vec<(f64, f64, f64)>, (w, c): (usize, f64)| {
-                            acc[w].0 += 1.0;
-                            acc[w].1 += c;
-                            acc[w].2 += c * c;
-                        };
-                        for &e in store.events_of_account(a) {
-                            if !engaging(store.action(e)) {
-                                continue;
-                            }
-                            let w = (self.bucket(store.ts[e as usize], offset) - first) as usize;
-                            run = match run {
-                                Some((rw, c)) if rw == w => Some((rw, c + 1.0)),
-                                Some(done) => {
-                                    close(&mut acc, done);
-                                    Some((w, 1.0))
-                                }
-                                None => Some((w, 1.0)),
-                            };
-                        }
-                        if let Some(done) = run {
-                            close(&mut acc, done);
-                        }
-                        acc
-                    },
-                )
-                .reduce(
-                    || vec![(0f64, 0f64, 0f64); n],
-                    |mut x, y| {
-                        for (a, b) in x.iter_mut().zip(y) {
-                            a.0 += b.0;
-                            a.1 += b.1;
-                            a.2 += b.2;
-                        }
-                        x
-                    },
-                );
+                .map(|w| {
+                    let lo = (first + w as i64) * self.window_ms - offset;
+                    let s = store.ts.partition_point(|&t| t < lo);
+                    let e = store.ts.partition_point(|&t| t < lo + self.window_ms);
+                    let mut accs: Vec<u32> = (s..e)
+                        .filter(|&i| engaging(Action::from_code(store.action[i])))
+                        .map(|i| store.account[i])
+                        .collect();
+                    accs.sort_unstable();
+                    let (mut head, mut s1, mut s2) = (0f64, 0f64, 0f64);
+                    for run in accs.chunk_by(|x, y| x == y) {
+                        let c = run.len() as f64;
+                        head += 1.0;
+                        s1 += c;
+                        s2 += c * c;
+                    }
+                    (head, s1, s2)
+                })
+                .collect();
             let total: f64 = sums.iter().map(|w| w.1).sum::<f64>().max(1.0);
             let windows = sums
                 .into_iter()
