@@ -220,7 +220,7 @@ fn peel(n_acc: usize, n_key: usize, edges: &[(u32, u32)], w: &[f64]) -> (Vec<u32
 }
 
 impl DenseBlockDetector {
-    /// The blocks of one window: `events` is the window's time-ordered event range.
+    /// The blocks of one window: `range` is the window's time-ordered event range.
     #[allow(clippy::too_many_arguments)]
     fn window_blocks(
         &self,
@@ -228,7 +228,7 @@ impl DenseBlockDetector {
         range: std::ops::Range<usize>,
         keys: &[u32],
         key_engagers: &[u32],
-        share: f64,
+        engaging_total: f64,
         grid: u8,
         start: i64,
     ) -> (Vec<Block>, usize) {
@@ -236,6 +236,8 @@ impl DenseBlockDetector {
             .filter(|&e| engaging(store.action[e]))
             .map(|e| (keys[store.target[e] as usize], store.account[e]))
             .collect();
+        // The window's share of all engaging events.
+        let share = pairs.len() as f64 / engaging_total;
         pairs.sort_unstable();
         pairs.dedup();
         let total_act = pairs.len() as f64;
@@ -408,6 +410,7 @@ impl DenseBlockDetector {
         store: &EventStore,
         keys: &[u32],
         key_engagers: &[u32],
+        engaging_total: f64,
         grid: u8,
     ) -> (Vec<Block>, usize) {
         let Some((t0, t1)) = store.time_span() else {
@@ -424,23 +427,10 @@ impl DenseBlockDetector {
                 (lo, s, e)
             })
             .collect();
-        let engaging_total = (0..store.len())
-            .filter(|&e| engaging(store.action[e]))
-            .count()
-            .max(1) as f64;
         let per: Vec<(Vec<Block>, usize)> = bounds
             .par_iter()
             .map(|&(lo, s, e)| {
-                let n = (s..e).filter(|&i| engaging(store.action[i])).count() as f64;
-                self.window_blocks(
-                    store,
-                    s..e,
-                    keys,
-                    key_engagers,
-                    n / engaging_total,
-                    grid,
-                    lo,
-                )
+                self.window_blocks(store, s..e, keys, key_engagers, engaging_total, grid, lo)
             })
             .collect();
         let examined = per.iter().map(|p| p.1).sum();
@@ -465,6 +455,7 @@ impl Detector for DenseBlockDetector {
             .filter(|&e| engaging(store.action[e]))
             .map(|e| (keys[store.target[e] as usize], store.account[e]))
             .collect();
+        let engaging_total = pairs.len().max(1) as f64;
         pairs.par_sort_unstable();
         pairs.dedup();
         let mut key_engagers = vec![0u32; n_keys];
@@ -473,8 +464,9 @@ impl Detector for DenseBlockDetector {
         }
         drop(pairs);
         let keys = &keys;
-        let (mut blocks, mut examined) = self.grid_blocks(store, keys, &key_engagers, 0);
-        let (b1, e1) = self.grid_blocks(store, keys, &key_engagers, 1);
+        let (mut blocks, mut examined) =
+            self.grid_blocks(store, keys, &key_engagers, engaging_total, 0);
+        let (b1, e1) = self.grid_blocks(store, keys, &key_engagers, engaging_total, 1);
         blocks.extend(b1);
         examined += e1;
         let correction = (examined.max(1) as f64).log10();
