@@ -1,5 +1,5 @@
 //! Rating behaviour: lone accounts whose ratings look bought — extreme, against the consensus of
-//! the item, few, and crowded into one day. Active only when the log has a `rating` column
+//! the item, few, crowded into one day and into a few weeks. Active only when the log has a `rating` column
 //! (review sites, trust networks); a short-video log has none and this detector returns nothing.
 //!
 //! **Idea.** The behavioural footprints of opinion spammers measured on Yelp's own filter
@@ -14,7 +14,9 @@
 //! 1. share of its ratings at the scale's extremes (the lowest or highest rating seen in the log);
 //! 2. mean |rating − the item's mean rating without it| over the scale's range;
 //! 3. fewness, 1 / (rated events) — one-off accounts are what review farms are made of;
-//! 4. the most ratings it gave in one day.
+//! 4. the most ratings it gave in one day;
+//! 5. burstiness, as SpEagle defines it: 1 − (days between its first and last rating) / 28, and 0
+//!    past 28 days — bought accounts are used for a campaign and dropped, real ones stay.
 //!
 //! This is evidence about each account alone, never about a group (`links_members` is false), and
 //! it is weak: its strength is capped at `max_strength`, below what the default flag rule needs,
@@ -28,7 +30,7 @@ use lockstep_core::EventStore;
 
 pub const ID: DetectorId = DetectorId {
     id: "rating_behaviour",
-    version: 1,
+    version: 2,
 };
 
 #[derive(Debug, Clone)]
@@ -47,6 +49,9 @@ impl Default for RatingBehaviourDetector {
 }
 
 const DAY_MS: i64 = 86_400_000;
+/// SpEagle's burstiness window τ (Rayana & Akoglu 2015, after Mukherjee et al. 2013): an account
+/// whose ratings span more than this many days gets burstiness 0.
+const BURST_DAYS: f64 = 28.0;
 
 /// Percentile ranks in (0, 1] of `values`, ties sharing their mean rank.
 fn percentile_ranks(values: &[f64]) -> Vec<f64> {
@@ -94,13 +99,14 @@ impl Detector for RatingBehaviourDetector {
         if range <= 0.0 {
             return Vec::new();
         }
-        // Per rated account: its four features.
+        // Per rated account: its five features.
         let mut accounts: Vec<u32> = Vec::new();
-        let mut feats: [Vec<f64>; 4] = Default::default();
+        let mut feats: [Vec<f64>; 5] = Default::default();
         let mut span = (i64::MAX, i64::MIN);
         for a in 0..store.n_accounts() as u32 {
             let (mut n, mut extreme, mut dev, mut dev_n) = (0u32, 0u32, 0f64, 0u32);
             let (mut day, mut in_day, mut max_day) = (i64::MIN, 0u32, 0u32);
+            let (mut first_day, mut last_day) = (i64::MAX, i64::MIN);
             for &e in store.events_of_account(a) {
                 let e = e as usize;
                 let Some(r) = rated(e) else { continue };
@@ -119,6 +125,7 @@ impl Detector for RatingBehaviourDetector {
                     (day, in_day) = (d, 1);
                 }
                 max_day = max_day.max(in_day);
+                (first_day, last_day) = (first_day.min(d), last_day.max(d));
                 span = (span.0.min(store.ts[e]), span.1.max(store.ts[e]));
             }
             if n == 0 {
@@ -129,6 +136,7 @@ impl Detector for RatingBehaviourDetector {
             feats[1].push(if dev_n > 0 { dev / dev_n as f64 } else { 0.0 });
             feats[2].push(1.0 / n as f64);
             feats[3].push(max_day as f64);
+            feats[4].push((1.0 - (last_day - first_day) as f64 / BURST_DAYS).max(0.0));
         }
         if accounts.is_empty() {
             return Vec::new();
@@ -161,7 +169,7 @@ impl Detector for RatingBehaviourDetector {
             ],
             summary: format!(
                 "{n} accounts ranked by how bought their ratings look: extreme (at {lo} or {hi}), \
-                 against each item's consensus, few, and crowded into one day."
+                 against each item's consensus, few, crowded into one day and into a few weeks."
             ),
             links_members: false,
         }]
@@ -230,6 +238,41 @@ mod tests {
         }
         assert!(f[0].members.iter().all(|m| m.1 <= 0.3));
         assert!(!f[0].links_members);
+    }
+
+    #[test]
+    fn a_short_lived_account_outranks_the_same_ratings_spread_over_months() {
+        let mut b = EventStoreBuilder::new();
+        // Background raters so that the items have a consensus.
+        for u in 0..20i64 {
+            for k in 0..4i64 {
+                rate(
+                    &mut b,
+                    (k * 40 + u) * DAY_MS,
+                    &format!("u{u}"),
+                    &format!("i{k}"),
+                    "4",
+                );
+            }
+        }
+        // Same ratings, same items, one per day: within a week, or one every 40 days.
+        for k in 0..4i64 {
+            rate(&mut b, (200 + k) * DAY_MS, "burst", &format!("i{k}"), "5");
+            rate(
+                &mut b,
+                (200 + 40 * k) * DAY_MS,
+                "slow",
+                &format!("i{k}"),
+                "5",
+            );
+        }
+        let s = b.finish();
+        let f = RatingBehaviourDetector::default().detect(&s);
+        let strength = |name: &str| {
+            let a = s.accounts.get(name).unwrap();
+            f[0].members.iter().find(|m| m.0 == a).unwrap().1
+        };
+        assert!(strength("burst") > strength("slow"));
     }
 
     #[test]
