@@ -14,6 +14,7 @@
 //! assert_eq!(det.n_flagged(), 0);
 //! ```
 
+pub mod belief;
 pub mod detectors;
 pub mod finding;
 pub mod fusion;

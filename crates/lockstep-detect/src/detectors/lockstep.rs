@@ -287,12 +287,22 @@ impl Detector for LockstepDetector {
         // Candidate blocks: burst pairs on different keys, with their shared-account count.
         // Counted per first burst, sparse-matrix style (a dense counter per thread), so the
         // tens of millions of (b₁, b₂, account) incidences are never materialised or sorted.
+        // Each burst's key and size side by side: the inner loop reads them for every incidence.
+        let key_size: Vec<(u32, f64)> = bursts
+            .iter()
+            .map(|b| (b.key, b.members.len() as f64))
+            .collect();
         let blocks: Vec<(u32, u32)> = (0..bursts.len() as u32)
             .into_par_iter()
             .map_init(
                 || (vec![0u32; bursts.len()], Vec::<u32>::new()),
                 |(count, touched), b1| {
-                    let k1 = bursts[b1 as usize].key;
+                    let (k1, n1) = key_size[b1 as usize];
+                    // A block shares at least `min_share` of the larger burst, and can share at
+                    // most the smaller one: bursts more than 1 / min_share times larger or
+                    // smaller than b1 can never pair with it, so they are not counted (the same
+                    // products as the test below, so the pruning is exact).
+                    let smallest = self.min_share * n1;
                     for &a in &bursts[b1 as usize].members {
                         let run = capped[run_of[a as usize] as usize];
                         // Only accounts for which b1 is among their first bursts pair it.
@@ -301,7 +311,8 @@ impl Detector for LockstepDetector {
                         }
                         let from = run.partition_point(|x| x.1 <= b1);
                         for &(_, b2) in &run[from..] {
-                            if bursts[b2 as usize].key == k1 {
+                            let (k2, n2) = key_size[b2 as usize];
+                            if k2 == k1 || n2 < smallest || self.min_share * n2 > n1 {
                                 continue;
                             }
                             let c = &mut count[b2 as usize];
