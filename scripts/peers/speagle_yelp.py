@@ -14,9 +14,11 @@ README's real-data section compares lockstep with; it is not part of lockstep an
 - Labels follow the convention of the paper and of `lockstep convert --from yelp`: a user is a
   spammer if any of its reviews was filtered (label -1).
 
-Usage: python speagle_yelp.py METADATA.gz [--iters N]
+Usage: python speagle_yelp.py METADATA.gz [--iters N] [--lockstep-accounts accounts.csv]
 Prints one JSON line per scorer (prior only, SpEagle), each for all users and for users with >= 2
-reviews.
+reviews. With --lockstep-accounts (the accounts.csv of `lockstep detect` on the converted data) it
+also scores lockstep's own ranking and SpEagle's propagation started from it: the user priors are
+then the percentile ranks of lockstep's evidence (clamped to [0.05, 0.95]) instead of SpEagle's.
 """
 
 import argparse
@@ -173,6 +175,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("metadata")
     ap.add_argument("--iters", type=int, default=2, help="belief-propagation sweeps (UGFraud demo: 2)")
+    ap.add_argument("--lockstep-accounts", help="lockstep's accounts.csv for the same data")
     args = ap.parse_args()
 
     t0 = time.time()
@@ -186,6 +189,21 @@ def main():
     t_prior = time.time() - t0
     for line in evaluate("prior", up, labels, counts):
         print(json.dumps({**line, "seconds": round(t_prior, 1)}), flush=True)
+    name = "speagle"
+    if args.lockstep_accounts:
+        import csv
+        from scipy.stats import rankdata
+
+        # `lockstep convert --from yelp` names accounts "u" + the Yelp user id.
+        evidence = {r["account"][1:]: float(r["evidence"])
+                    for r in csv.DictReader(open(args.lockstep_accounts))}
+        users = list(up.keys())
+        ranks = rankdata([evidence.get(u, 0.0) for u in users]) / len(users)
+        lockstep = dict(zip(users, ranks))
+        for line in evaluate("lockstep", lockstep, labels, counts):
+            print(json.dumps(line), flush=True)
+        up = {u: min(0.95, max(0.05, r)) for u, r in lockstep.items()}
+        name = "speagle_bp_from_lockstep"
 
     import networkx as nx
     from UGFraud.Detector.SpEagle import SpEagle
@@ -207,7 +225,7 @@ def main():
     user_belief, _, _ = model.classify()
     speagle = {u[1:]: b for u, b in user_belief.items()}
     t_all = time.time() - t0
-    for line in evaluate("speagle", speagle, labels, counts):
+    for line in evaluate(name, speagle, labels, counts):
         print(json.dumps({**line, "iters": args.iters, "seconds": round(t_all, 1)}), flush=True)
 
 
