@@ -156,7 +156,22 @@ impl Detector for SynchronyDetector {
             counts.push((run[0], run.len() as u32));
         }
         drop(all);
-        let count_of = |i: u64| counts[counts.binary_search_by_key(&i, |c| c.0).unwrap()].1;
+        // Where each creator key's items start in `counts` (items are key-major): a lookup is
+        // one index read and a search among that key's few buckets, not a binary search over
+        // every item of the log (at 100M events that missed cache a dozen times per lookup).
+        let n_keys = counts.last().map_or(0, |c| (c.0 >> 32) as usize + 1);
+        let mut key_start = vec![0usize; n_keys + 1];
+        for c in &counts {
+            key_start[(c.0 >> 32) as usize + 1] += 1;
+        }
+        for k in 0..n_keys {
+            key_start[k + 1] += key_start[k];
+        }
+        let count_of = |i: u64| {
+            let k = (i >> 32) as usize;
+            let run = &counts[key_start[k]..key_start[k + 1]];
+            run[run.binary_search_by_key(&i, |c| c.0).unwrap()].1
+        };
         // Chance model: an account's items land on item i with probability c_i / M.
         let mass = counts.iter().map(|c| c.1 as f64).sum::<f64>().max(1.0);
         // Per account: its shareable items (2 ≤ count ≤ cap; nothing else can match), its full
@@ -189,7 +204,7 @@ impl Detector for SynchronyDetector {
                 }
             })
             .collect();
-        drop(counts);
+        drop((counts, key_start));
         // MinHash signatures (one mix per item, then a multiply-add per hash function).
         let k = self.bands * self.rows;
         let coef: Vec<(u64, u64)> = (0..k as u64).map(|h| (mix(h, 1) | 1, mix(h, 2))).collect();
