@@ -37,7 +37,7 @@ struct Cli {
 enum Cmd {
     /// Detect farm accounts and groups; write accounts.csv, groups.json, videos.csv, report.html.
     #[command(
-        after_help = "Input columns: ts (epoch ms or RFC 3339), account, action (view|like|comment|share|follow|dm|publish|login),\ntarget; optional device, ip, watch_ms, video_ms, text. Extra columns are ignored.\n\nExamples:\n  lockstep detect day.csv.gz --out out/\n  zcat day.jsonl.gz | lockstep detect - --format jsonl --out out/ --max-bad-rows 100"
+        after_help = "Input columns: ts (epoch ms or RFC 3339), account, action (view|like|comment|share|follow|dm|publish|login),\ntarget; optional device, ip, watch_ms, video_ms, text, rating. Extra columns are ignored.\n\nExamples:\n  lockstep detect day.csv.gz --out out/\n  zcat day.jsonl.gz | lockstep detect - --format jsonl --out out/ --max-bad-rows 100"
     )]
     Detect(DetectArgs),
     /// Write a synthetic event log with ground truth (organic traffic, hard negatives, farms).
@@ -197,6 +197,10 @@ struct DetectArgs {
     /// evidence. Default: the knots fitted on held-out simulator runs.
     #[arg(long)]
     pub calibration: Option<String>,
+    /// Also write accounts.parquet and videos.parquet: the CSVs' rows with typed columns
+    /// (unrounded floats, booleans, nulls), for notebooks and warehouses.
+    #[arg(long)]
+    pub parquet: bool,
     /// Print the run summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -323,6 +327,7 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
         threshold,
         detectors: only,
         calibration,
+        parquet,
         json,
         quiet,
     } = args;
@@ -477,7 +482,27 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
                 )
             },
         );
-        a.and(b).and(c).and(d)
+        a.and(b).and(c).and(d)?;
+        if *parquet {
+            let (a, v) = rayon::join(
+                || {
+                    lockstep_report::write_accounts_parquet(
+                        &out.join("accounts.parquet"),
+                        &store,
+                        &det,
+                    )
+                },
+                || {
+                    lockstep_report::write_videos_parquet(
+                        &out.join("videos.parquet"),
+                        &store,
+                        &videos,
+                    )
+                },
+            );
+            a.and(v)?;
+        }
+        Ok(())
     };
     write().map_err(|e| Failure {
         code: exit::OUTPUT,

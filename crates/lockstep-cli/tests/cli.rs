@@ -214,6 +214,76 @@ fn simulate_detect_eval_end_to_end() {
         .all(|l| !l.contains("lockstep@") && !l.contains("scripted@")));
 }
 
+/// `--parquet` writes the CSVs' rows, in their order, with typed columns.
+#[test]
+fn parquet_outputs_match_the_csvs() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float32Type, Float64Type, UInt32Type, UInt64Type};
+    use arrow_array::Array;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let d = tempfile::tempdir().unwrap();
+    let out = p(d.path(), "out");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/sample.csv.gz");
+    ok(&["detect", sample, "--out", &out, "--parquet", "-q"]);
+    let batches = |name: &str| {
+        let f = std::fs::File::open(Path::new(&out).join(name)).unwrap();
+        ParquetRecordBatchReaderBuilder::try_new(f)
+            .unwrap()
+            .build()
+            .unwrap()
+            .map(|b| b.unwrap())
+            .collect::<Vec<_>>()
+    };
+    let csv_rows = |name: &str| {
+        csv::Reader::from_path(Path::new(&out).join(name))
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap())
+            .collect::<Vec<_>>()
+    };
+    let accounts = csv_rows("accounts.csv");
+    let mut row = 0;
+    let mut flagged = 0;
+    for b in batches("accounts.parquet") {
+        let (name, score) = (
+            b.column(0).as_string::<i32>(),
+            b.column(1).as_primitive::<Float32Type>(),
+        );
+        let (flag, group) = (b.column(2).as_boolean(), b.column(3).as_string::<i32>());
+        let events = b.column(5).as_primitive::<UInt32Type>();
+        for i in 0..b.num_rows() {
+            let c = &accounts[row];
+            assert_eq!(name.value(i), &c[0]);
+            assert!((score.value(i) as f64 - c[1].parse::<f64>().unwrap()).abs() <= 5e-5);
+            assert_eq!(flag.value(i), &c[2] == "1");
+            assert_eq!(group.is_null(i), c[3].is_empty());
+            if !group.is_null(i) {
+                assert_eq!(group.value(i), &c[3]);
+            }
+            assert_eq!(events.value(i).to_string(), c[5]);
+            flagged += flag.value(i) as usize;
+            row += 1;
+        }
+    }
+    assert_eq!(row, accounts.len());
+    assert!(flagged > 0);
+    let videos = csv_rows("videos.csv");
+    let mut row = 0;
+    for b in batches("videos.parquet") {
+        assert_eq!(b.schema().field(0).name(), "target");
+        let views = b.column(1).as_primitive::<UInt64Type>();
+        let rate = b.column(9).as_primitive::<Float64Type>();
+        for i in 0..b.num_rows() {
+            let c = &videos[row];
+            assert_eq!(b.column(0).as_string::<i32>().value(i), &c[0]);
+            assert_eq!(views.value(i).to_string(), c[1]);
+            assert_eq!(rate.is_null(i), c[9].is_empty());
+            row += 1;
+        }
+    }
+    assert_eq!(row, videos.len());
+}
+
 #[test]
 fn exit_codes_mean_something() {
     let d = tempfile::tempdir().unwrap();

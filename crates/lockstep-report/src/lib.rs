@@ -8,6 +8,9 @@
 
 pub mod html;
 pub mod metrics;
+pub mod parquet_out;
+
+pub use parquet_out::{write_accounts_parquet, write_videos_parquet};
 
 use lockstep_core::{format_ts, EventStore};
 use lockstep_detect::Detection;
