@@ -45,7 +45,8 @@ impl Default for FusionConfig {
 /// A monotone, piecewise-linear map from fused evidence to a calibrated score: the share of
 /// farm accounts among accounts with that evidence. The default knots were fitted by isotonic
 /// regression (`lockstep calibrate`) on held-out simulator runs of the `mixed` scenario (seeds
-/// 101–103 at 6,000 and 20,000 accounts, never the seeds the README reports), so a score of 0.9
+/// 101–103 at 6,000, 20,000 and 65,000 accounts, never the seeds the README reports; the largest
+/// size was added because organic evidence creeps up with scale), so a score of 0.9
 /// means "about 90% of accounts with this evidence were farm accounts" *at that scenario's farm
 /// share*; a platform with fewer farms should read scores as relative, or refit on its labels.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,13 +57,18 @@ pub struct Calibration {
 
 /// Fitted by `scripts/calibrate.sh` (see [`Calibration`]).
 pub const DEFAULT_KNOTS: &[(f32, f32)] = &[
-    (0.0, 0.0005),
-    (0.0786, 0.0145),
-    (0.2841, 0.0464),
-    (0.3987, 0.5),
-    (0.4962, 0.7692),
-    (0.872, 0.9961),
-    (0.9999, 0.9998),
+    (0.0, 0.0004),
+    (0.0804, 0.007),
+    (0.2889, 0.0264),
+    (0.3342, 0.1),
+    (0.4254, 0.2308),
+    (0.4805, 0.5385),
+    (0.5047, 0.7692),
+    (0.5719, 0.8),
+    (0.5833, 0.8571),
+    (0.6976, 0.9718),
+    (0.8882, 0.9894),
+    (0.9999, 0.9996),
 ];
 
 impl Default for Calibration {
