@@ -634,6 +634,7 @@ fn eval(
         err: e.into(),
     })?;
     let a = lockstep_eval::eval_accounts(&l, &s);
+    let g = lockstep_eval::eval_groups(&l, &s);
     let h = match (truth, videos) {
         (Some(t), Some(v)) => Some(lockstep_eval::eval_videos(t, v).map_err(|e| Failure {
             code: exit::BAD_INPUT,
@@ -642,7 +643,10 @@ fn eval(
         _ => None,
     };
     if json {
-        println!("{}", serde_json::json!({"accounts": a, "videos": h}));
+        println!(
+            "{}",
+            serde_json::json!({"accounts": a, "groups": g, "videos": h})
+        );
         return Ok(());
     }
     println!(
@@ -680,6 +684,18 @@ fn eval(
             if b.hi >= 1.0 { "]" } else { ")" },
             b.accounts,
             b.fake_share
+        );
+    }
+    if let Some(g) = g {
+        println!(
+            "groups              {} with labelled accounts, {} mixing farms; purity {:.4}",
+            g.groups, g.mixed_groups, g.purity
+        );
+        println!(
+            "                    {} farms over {:.2} groups each; {:.2}% of farm accounts grouped",
+            g.farms,
+            g.groups_per_farm,
+            g.farm_accounts_grouped * 100.0
         );
     }
     if let Some(h) = h {

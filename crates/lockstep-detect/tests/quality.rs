@@ -37,6 +37,7 @@ fn run(
                     score: v.score as f64,
                     flagged: v.flagged,
                     evidence: v.evidence as f64,
+                    group: v.group.map(|g| g as u32),
                 },
             )
         })
@@ -47,6 +48,7 @@ fn run(
         .map(|l| Label {
             account: l.account.clone(),
             label: l.label == 1,
+            farm: l.farm.clone(),
             tactic: l.tactic.to_string(),
         })
         .collect();

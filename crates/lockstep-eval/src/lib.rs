@@ -119,6 +119,8 @@ impl Confusion {
 pub struct Label {
     pub account: String,
     pub label: bool,
+    /// The farm the account belongs to (`farm` column; empty for organic accounts or when absent).
+    pub farm: String,
     pub tactic: String,
 }
 
@@ -128,6 +130,8 @@ pub struct Score {
     pub flagged: bool,
     /// The fused evidence before calibration (`evidence` column; the score when absent).
     pub evidence: f64,
+    /// The account's group (`group` column; empty when none or absent).
+    pub group: Option<u32>,
 }
 
 fn col(path: &str, header: &[String], name: &str) -> Result<usize, EvalError> {
@@ -212,6 +216,7 @@ pub fn load_labels(path: &str) -> Result<Vec<Label>, EvalError> {
     let (h, reader) = open_table(path)?;
     let (ia, il) = (col(path, &h, "account")?, col(path, &h, "label")?);
     let it = h.iter().position(|c| c == "tactic");
+    let ifarm = h.iter().position(|c| c == "farm");
     let mut out = Vec::new();
     each_row(path, reader, |rec| {
         let label = match field(rec, il, "label")?.trim() {
@@ -222,6 +227,7 @@ pub fn load_labels(path: &str) -> Result<Vec<Label>, EvalError> {
         out.push(Label {
             account: field(rec, ia, "account")?.to_string(),
             label,
+            farm: ifarm.and_then(|i| rec.get(i)).unwrap_or("").to_string(),
             tactic: it.and_then(|i| rec.get(i)).unwrap_or("").to_string(),
         });
         Ok(())
@@ -238,6 +244,9 @@ pub fn load_scores(path: &str) -> Result<FxHashMap<String, Score>, EvalError> {
         col(path, &h, "flagged")?,
     );
     let ie = h.iter().position(|c| c == "evidence");
+    let ig = h.iter().position(|c| c == "group");
+    // Group names are interned to small ids: a run has at most a few thousand groups.
+    let mut group_ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut out = FxHashMap::default();
     let number = |rec: &csv::StringRecord, i: usize, name: &str| -> Result<f64, String> {
         let s = field(rec, i, name)?;
@@ -252,12 +261,20 @@ pub fn load_scores(path: &str) -> Result<FxHashMap<String, Score>, EvalError> {
             None => score,
         };
         let flagged = matches!(field(rec, iflag, "flagged")?.trim(), "1" | "true");
+        let group = match ig.and_then(|i| rec.get(i)).map(str::trim) {
+            Some(g) if !g.is_empty() => {
+                let next = group_ids.len() as u32;
+                Some(*group_ids.entry(g.to_string()).or_insert(next))
+            }
+            _ => None,
+        };
         out.insert(
             field(rec, ia, "account")?.to_string(),
             Score {
                 score,
                 flagged,
                 evidence,
+                group,
             },
         );
         Ok(())
@@ -408,6 +425,88 @@ pub fn eval_accounts(labels: &[Label], scores: &FxHashMap<String, Score>) -> Acc
         },
         by_tactic,
     }
+}
+
+/// How well `detect`'s groups match the farms of the labels (`farm` column): what an
+/// investigator who opens a group finds in it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GroupEval {
+    /// Groups with at least one labelled account.
+    pub groups: u64,
+    /// Of those, groups whose accounts come from more than one farm (organic accounts count as
+    /// one more "farm").
+    pub mixed_groups: u64,
+    /// Share of grouped accounts that belong to their group's largest farm (1 = every group is
+    /// one farm).
+    pub purity: f64,
+    /// Farms with at least one grouped account.
+    pub farms: u64,
+    /// Mean number of groups a farm's grouped accounts are spread over (1 = no farm is split).
+    pub groups_per_farm: f64,
+    /// Share of farm accounts that are flagged and grouped.
+    pub farm_accounts_grouped: f64,
+}
+
+/// Group purity and farm fragmentation; `None` when the labels carry no farm ids.
+pub fn eval_groups(labels: &[Label], scores: &FxHashMap<String, Score>) -> Option<GroupEval> {
+    if labels.iter().all(|l| l.farm.is_empty()) {
+        return None;
+    }
+    // (group, farm) pairs of grouped accounts; organic accounts are farm "".
+    let mut pairs: Vec<(u32, &str)> = Vec::new();
+    let (mut farm_accounts, mut farm_grouped) = (0u64, 0u64);
+    for l in labels {
+        let group = scores.get(&l.account).and_then(|s| s.group);
+        if !l.farm.is_empty() {
+            farm_accounts += 1;
+            farm_grouped += group.is_some() as u64;
+        }
+        if let Some(g) = group {
+            pairs.push((g, l.farm.as_str()));
+        }
+    }
+    pairs.sort_unstable();
+    // Per group: its largest farm's count.
+    let (mut groups, mut mixed, mut majority) = (0u64, 0u64, 0u64);
+    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+        groups += 1;
+        let largest = run
+            .chunk_by(|a, b| a.1 == b.1)
+            .map(|c| c.len())
+            .max()
+            .unwrap_or(0);
+        majority += largest as u64;
+        mixed += (largest < run.len()) as u64;
+    }
+    // Per farm: how many groups hold its accounts.
+    let mut by_farm: Vec<(&str, u32)> = pairs
+        .iter()
+        .filter(|p| !p.1.is_empty())
+        .map(|p| (p.1, p.0))
+        .collect();
+    by_farm.sort_unstable();
+    by_farm.dedup();
+    let farms = by_farm.chunk_by(|a, b| a.0 == b.0).count() as u64;
+    Some(GroupEval {
+        groups,
+        mixed_groups: mixed,
+        purity: if pairs.is_empty() {
+            1.0
+        } else {
+            majority as f64 / pairs.len() as f64
+        },
+        farms,
+        groups_per_farm: if farms == 0 {
+            0.0
+        } else {
+            by_farm.len() as f64 / farms as f64
+        },
+        farm_accounts_grouped: if farm_accounts == 0 {
+            0.0
+        } else {
+            farm_grouped as f64 / farm_accounts as f64
+        },
+    })
 }
 
 /// Honest-metric error against per-video truth.
@@ -596,16 +695,19 @@ mod tests {
             Label {
                 account: "a".into(),
                 label: true,
+                farm: String::new(),
                 tactic: "classic".into(),
             },
             Label {
                 account: "b".into(),
                 label: false,
+                farm: String::new(),
                 tactic: "organic".into(),
             },
             Label {
                 account: "c".into(),
                 label: true,
+                farm: String::new(),
                 tactic: "classic".into(),
             },
         ];
@@ -616,6 +718,7 @@ mod tests {
                 score: 0.9,
                 flagged: true,
                 evidence: 0.9,
+                group: None,
             },
         );
         scores.insert(
@@ -624,6 +727,7 @@ mod tests {
                 score: 0.2,
                 flagged: false,
                 evidence: 0.2,
+                group: None,
             },
         );
         let e = eval_accounts(&labels, &scores);
@@ -640,5 +744,53 @@ mod tests {
         assert_eq!(e.by_tactic["classic"].flagged, 1);
         // Ranking: a 0.9 (P), b 0.2 (N), c 0.0 (P) → AP = 0.5·1 + 0.5·(2/3).
         assert!((e.average_precision - (0.5 + 1.0 / 3.0)).abs() < 1e-12);
+    }
+
+    /// Farm F1 split over groups 0 and 1, group 1 also holding farm F2 and an organic account,
+    /// farm F3 ungrouped.
+    #[test]
+    fn eval_groups_counts_purity_and_splits() {
+        let acc = |a: &str, farm: &str| Label {
+            account: a.into(),
+            label: !farm.is_empty(),
+            farm: farm.into(),
+            tactic: String::new(),
+        };
+        let labels = vec![
+            acc("a", "F1"),
+            acc("b", "F1"),
+            acc("c", "F1"),
+            acc("d", "F2"),
+            acc("e", "F2"),
+            acc("f", ""),
+            acc("g", "F3"),
+        ];
+        let mut scores = FxHashMap::default();
+        for (a, g) in [("a", 0), ("b", 0), ("c", 1), ("d", 1), ("e", 1), ("f", 1)] {
+            scores.insert(
+                a.to_string(),
+                Score {
+                    score: 1.0,
+                    flagged: true,
+                    evidence: 1.0,
+                    group: Some(g),
+                },
+            );
+        }
+        let e = eval_groups(&labels, &scores).unwrap();
+        assert_eq!((e.groups, e.mixed_groups, e.farms), (2, 1, 2));
+        // Group 0: 2 of 2 from F1; group 1: 2 of 4 from F2.
+        assert!((e.purity - 4.0 / 6.0).abs() < 1e-12);
+        // F1 in 2 groups, F2 in 1.
+        assert!((e.groups_per_farm - 1.5).abs() < 1e-12);
+        assert!((e.farm_accounts_grouped - 5.0 / 6.0).abs() < 1e-12);
+        let no_farms: Vec<Label> = labels
+            .iter()
+            .map(|l| Label {
+                farm: String::new(),
+                ..l.clone()
+            })
+            .collect();
+        assert!(eval_groups(&no_farms, &scores).is_none());
     }
 }
