@@ -870,6 +870,32 @@ fn explain(id: &str, dir: &std::path::Path, json: bool) -> Result<(), Failure> {
             );
         }
     }
+    // Absent in groups.json files written before linked cases existed.
+    let linked = g["linked"].as_array().cloned().unwrap_or_default();
+    if !linked.is_empty() {
+        println!("\n  linked groups (evidence shared with other groups)");
+        for l in linked.iter().take(10) {
+            let others: Vec<String> = l["groups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(s)
+                .collect();
+            let more = l["more"].as_u64().unwrap_or(0);
+            println!(
+                "    {}@{}  {}{}",
+                s(&l["detector"]),
+                l["version"],
+                others.join(", "),
+                if more > 0 {
+                    format!(" (+{more} more)")
+                } else {
+                    String::new()
+                }
+            );
+            println!("      {}", s(&l["summary"]));
+        }
+    }
     let targets: Vec<String> = g["targets"]
         .as_array()
         .into_iter()

@@ -133,7 +133,27 @@ pub struct Group {
     pub span: (i64, i64),
     pub shared: Vec<SharedValue>,
     pub summary: String,
+    /// Linked cases: findings this group shares with other groups (one DM template sent by two
+    /// rings, one dense block or batch login spanning them), most specific first.
+    pub linked: Vec<LinkedEvidence>,
 }
+
+/// A finding whose flagged members fall in this group and in others: the rings are separate
+/// groups (no linking evidence joins them) but this evidence ties them together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedEvidence {
+    /// Index of the finding in [`Detection::findings`].
+    pub finding: usize,
+    /// The other groups (indexes into [`Detection::groups`], ascending), at most
+    /// [`MAX_LINKED_LISTED`].
+    pub groups: Vec<usize>,
+    /// How many other groups the finding reaches in all.
+    pub n_groups: usize,
+}
+
+/// Linked findings kept per group, and other groups listed per finding.
+pub const MAX_LINKED: usize = 20;
+pub const MAX_LINKED_LISTED: usize = 10;
 
 /// Everything `detect` decided.
 #[derive(Debug, Clone, Default)]
@@ -229,6 +249,7 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
             group_of_account[a as usize] = Some(g);
         }
     }
+    let mut linked_of: Vec<Vec<LinkedEvidence>> = vec![Vec::new(); comps.len()];
     for (i, f) in findings.iter().enumerate() {
         let mut gs: Vec<usize> = f
             .members
@@ -237,9 +258,29 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
             .collect();
         gs.sort_unstable();
         gs.dedup();
+        if gs.len() >= 2 {
+            for &g in &gs {
+                linked_of[g].push(LinkedEvidence {
+                    finding: i,
+                    groups: gs
+                        .iter()
+                        .copied()
+                        .filter(|&o| o != g)
+                        .take(MAX_LINKED_LISTED)
+                        .collect(),
+                    n_groups: gs.len() - 1,
+                });
+            }
+        }
         for g in gs {
             finding_of_root.entry(g).or_default().push(i);
         }
+    }
+    // Most specific links first (a finding shared with one other group says more than one
+    // spread over fifty); ties in finding order.
+    for l in linked_of.iter_mut() {
+        l.sort_by_key(|x| (x.n_groups, x.finding));
+        l.truncate(MAX_LINKED);
     }
     let groups: Vec<Group> = comps
         .into_iter()
@@ -321,6 +362,7 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
                 span,
                 shared,
                 summary,
+                linked: std::mem::take(&mut linked_of[g]),
             }
         })
         .collect();
@@ -357,5 +399,60 @@ mod calibration_tests {
         let c = Calibration::default();
         // The default flag (evidence ≥ 0.5) sits well above an even chance.
         assert!(c.apply(0.5) > 0.5);
+    }
+}
+
+#[cfg(test)]
+mod linked_tests {
+    use super::*;
+    use crate::testkit::push;
+    use lockstep_core::EventStoreBuilder;
+
+    fn finding(id: &'static str, members: &[u32], links: bool) -> Finding {
+        Finding {
+            detector: crate::DetectorId { id, version: 1 },
+            label: crate::Label {
+                label1: "group_control",
+                label2: "test",
+                label3: id,
+            },
+            members: members.iter().map(|&a| (a, 0.9)).collect(),
+            targets: Vec::new(),
+            span: (0, 1),
+            shared: Vec::new(),
+            figures: Vec::new(),
+            summary: format!("{id} finding"),
+            links_members: links,
+        }
+    }
+
+    /// Two rings, each held together by its own linking finding, and one DM template (a
+    /// non-linking finding) sent by members of both: two groups, each listing the other as
+    /// linked through that template — and a third, unrelated ring links to nobody.
+    #[test]
+    fn a_finding_shared_by_two_groups_links_them_without_merging() {
+        let mut b = EventStoreBuilder::new();
+        for a in 0..9 {
+            push(&mut b, a, &format!("a{a}"), "view", "v");
+        }
+        let store = b.finish();
+        let findings = vec![
+            finding("ring", &[0, 1, 2], true),
+            finding("ring", &[3, 4, 5], true),
+            finding("ring", &[6, 7, 8], true),
+            finding("template", &[1, 2, 4], false),
+        ];
+        let det = fuse(&store, findings, &FusionConfig::default());
+        assert_eq!(det.groups.len(), 3);
+        let group_of = |a: u32| det.accounts[a as usize].group.unwrap();
+        let (g1, g2, g3) = (group_of(0), group_of(3), group_of(6));
+        assert!(g1 != g2 && g2 != g3 && g1 != g3);
+        let linked = |g: usize| &det.groups[g].linked;
+        assert_eq!(linked(g1).len(), 1);
+        assert_eq!(linked(g1)[0].groups, vec![g2]);
+        assert_eq!(linked(g2)[0].groups, vec![g1]);
+        assert_eq!(linked(g1)[0].n_groups, 1);
+        assert_eq!(det.findings[linked(g1)[0].finding].detector.id, "template");
+        assert!(linked(g3).is_empty());
     }
 }

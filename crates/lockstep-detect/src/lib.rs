@@ -27,7 +27,9 @@ pub(crate) mod testkit;
 
 pub use detectors::registry;
 pub use finding::{Detector, DetectorId, Finding, Label, SharedValue};
-pub use fusion::{fuse, AccountVerdict, Calibration, Detection, FlagRule, FusionConfig, Group};
+pub use fusion::{
+    fuse, AccountVerdict, Calibration, Detection, FlagRule, FusionConfig, Group, LinkedEvidence,
+};
 
 use lockstep_core::EventStore;
 use rayon::prelude::*;

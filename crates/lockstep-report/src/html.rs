@@ -347,6 +347,37 @@ fn group_section(
         }
         h.push_str("</table>");
     }
+    if !g.linked.is_empty() {
+        h.push_str("<h3>Linked groups</h3><p class=muted>Evidence this group shares with other groups: separate rings tied by one script, block or schedule.</p><table><tr><th>detector</th><th>evidence</th><th>other groups</th></tr>");
+        for l in &g.linked {
+            let f = &det.findings[l.finding];
+            let mut others = String::new();
+            for (k, &o) in l.groups.iter().enumerate() {
+                let id = &det.groups[o].id;
+                if k > 0 {
+                    others.push_str(", ");
+                }
+                // Only the first MAX_GROUPS groups have a section to link to.
+                if o < MAX_GROUPS {
+                    let _ = write!(others, "<a href=\"#{id}\">{id}</a>");
+                } else {
+                    others.push_str(id);
+                }
+            }
+            if l.n_groups > l.groups.len() {
+                let _ = write!(others, " (+{} more)", l.n_groups - l.groups.len());
+            }
+            let _ = write!(
+                h,
+                "<tr><td>{}@{}</td><td>{}</td><td>{}</td></tr>",
+                f.detector.id,
+                f.detector.version,
+                esc(&f.summary),
+                others
+            );
+        }
+        h.push_str("</table>");
+    }
     if !g.targets.is_empty() {
         h.push_str("<h3>What it pushed</h3><table><tr><th>target</th><th class=n>views</th><th class=n>clean views</th><th class=n>likes</th><th class=n>clean likes</th></tr>");
         for &t in g.targets.iter().take(15) {

@@ -269,11 +269,25 @@ struct SpanDoc {
     start_ms: i64,
 }
 
+/// A finding shared with other groups (linked cases).
+#[derive(Serialize)]
+struct LinkedDoc<'a> {
+    detector: &'static str,
+    /// The other groups it reaches (at most 10 listed).
+    groups: Vec<&'a str>,
+    label: LabelDoc,
+    /// Other groups beyond those listed.
+    more: usize,
+    summary: &'a str,
+    version: u32,
+}
+
 #[derive(Serialize)]
 struct GroupDoc<'a> {
     evidence: Vec<EvidenceDoc<'a>>,
     id: &'a str,
     label: LabelDoc,
+    linked: Vec<LinkedDoc<'a>>,
     members: Vec<MemberDoc<'a>>,
     score: f64,
     shared: Vec<SharedDoc<'a>>,
@@ -319,6 +333,25 @@ pub fn groups_json<'a>(
                 .collect(),
             id: &g.id,
             label: (&g.label).into(),
+            linked: g
+                .linked
+                .iter()
+                .map(|l| {
+                    let f = &det.findings[l.finding];
+                    LinkedDoc {
+                        detector: f.detector.id,
+                        groups: l
+                            .groups
+                            .iter()
+                            .map(|&o| det.groups[o].id.as_str())
+                            .collect(),
+                        label: (&f.label).into(),
+                        more: l.n_groups - l.groups.len(),
+                        summary: &f.summary,
+                        version: f.detector.version,
+                    }
+                })
+                .collect(),
             members: g
                 .members
                 .iter()
