@@ -78,6 +78,13 @@ impl VideoMetrics {
 /// target name.
 pub fn video_metrics(store: &EventStore, det: &Detection) -> Vec<VideoMetrics> {
     use rayon::prelude::*;
+    // Each event needs only its account's flag and weight: a compact array of them stays in
+    // cache far better than the verdicts (with their reasons) it is read from.
+    let per_account: Vec<(f32, bool)> = det
+        .accounts
+        .par_iter()
+        .map(|v| (v.score, !v.flagged))
+        .collect();
     let mut out: Vec<VideoMetrics> = (0..store.n_targets() as u32)
         .into_par_iter()
         .filter_map(|t| {
@@ -88,9 +95,8 @@ pub fn video_metrics(store: &EventStore, det: &Detection) -> Vec<VideoMetrics> {
             let mut any = false;
             for &e in store.events_on_target(t) {
                 let a = store.account[e as usize] as usize;
-                let v = &det.accounts[a];
-                let clean = !v.flagged;
-                let w = 1.0 - v.score as f64;
+                let (score, clean) = per_account[a];
+                let w = 1.0 - score as f64;
                 match store.action(e) {
                     Action::View => {
                         any = true;
