@@ -25,6 +25,13 @@
 //! 3. Bursts joined by blocks form **groups** (a farm's campaigns are a clique of blocks); each
 //!    account joins the group in whose bursts it appears on the most keys. Joining bursts rather
 //!    than accounts keeps a heavy user who happens to sit in two farms' bursts from merging them.
+//!    Two farms that push the same video in the same hours share that one burst, and it blocks
+//!    with both farms' other bursts: a group is therefore split at its *cut bursts* (articulation
+//!    points of the block graph, [`crate::util::split_at_cut_vertices`]) when that leaves two or
+//!    more parts of two or more bursts; a farm's own clique has no cut burst. Measured with
+//!    `lockstep eval`'s group purity: `mixed`, 20,000 accounts, seeds 2 and 3, 0.80 → 0.97 and
+//!    0.81 → 0.89; 400,000 accounts 0.81 → 0.90; farms are still not split (1.00–1.01 groups per
+//!    farm); AP moves by at most −0.003 (stealth, 6,000 accounts).
 //! 4. A member's **strength** is the surprise of its participation: on how many of the group's
 //!    keys it was in the group's bursts (x), against λ = Σₖ min(1, |bₖ| · its share of all
 //!    activity) — the count an account this active would reach if bursts drew members in
@@ -35,7 +42,8 @@
 //! **Complexity.** O(E) to cut bursts from the per-target index (plus sorting each window's
 //! accounts); O(Σₐ min(dₐ, `max_bursts_per_account`)²) burst-pair incidences, dₐ = bursts of
 //! account a, counted per burst in a dense per-thread counter (never materialised or sorted:
-//! at 10M events that halved the detector's time); near-linear union-find over bursts; O(|group bursts| · |members| log)
+//! at 10M events that halved the detector's time); near-linear union-find over bursts and O(B + K)
+//! for the cut bursts (K blocks); O(|group bursts| · |members| log)
 //! per group for the strengths.
 
 use crate::finding::{Detector, DetectorId, Finding, Label};
@@ -45,7 +53,7 @@ use rayon::prelude::*;
 
 pub const ID: DetectorId = DetectorId {
     id: "lockstep",
-    version: 1,
+    version: 2,
 };
 
 #[derive(Debug, Clone)]
@@ -354,7 +362,10 @@ impl Detector for LockstepDetector {
         for &(b1, b2) in &blocks {
             uf.union(b1, b2);
         }
-        let burst_groups = uf.components(2);
+        // Two farms that pushed the same video in the same hours share that one burst, which
+        // blocks with both farms' other bursts: split such components at their cut bursts.
+        let burst_groups =
+            crate::util::split_at_cut_vertices(bursts.len(), &blocks, uf.components(2));
         let mut group_of_burst = vec![u32::MAX; bursts.len()];
         for (g, bs) in burst_groups.iter().enumerate() {
             for &b in bs {
