@@ -186,7 +186,7 @@ struct DetectArgs {
     #[arg(long, default_value_t = 0)]
     pub max_bad_rows: u64,
     /// Flag accounts whose calibrated score is at or above this. Default: flag on the fused
-    /// evidence ≥ 0.5 (score ≈ 0.72), which keeps hard negatives unflagged in organic worlds.
+    /// evidence ≥ 0.5 (score ≈ 0.77), which keeps hard negatives unflagged in organic worlds.
     #[arg(long)]
     pub threshold: Option<f32>,
     /// Run only these detectors (comma-separated ids, e.g. `lockstep,dense_blocks`); all by
