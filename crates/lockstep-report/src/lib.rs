@@ -128,51 +128,45 @@ pub fn push_fixed(buf: &mut String, x: f64, decimals: u32) {
     }
 }
 
+/// Columns of `videos.csv` and `videos.parquet`: the target, the eight raw / clean counts
+/// ([`VideoMetrics::counts`]), two completion rates, inflation and flagged shares, the four
+/// score-weighted counts, and followers.
+pub const VIDEO_COLUMNS: [&str; 20] = [
+    "target",
+    "views",
+    "clean_views",
+    "likes",
+    "clean_likes",
+    "comments",
+    "clean_comments",
+    "shares",
+    "clean_shares",
+    "completion_rate",
+    "clean_completion_rate",
+    "inflation",
+    "flagged_view_share",
+    "flagged_like_share",
+    "weighted_views",
+    "weighted_likes",
+    "weighted_comments",
+    "weighted_shares",
+    "followers",
+    "clean_followers",
+];
+
 pub fn write_videos_csv(
     path: &Path,
     store: &EventStore,
     videos: &[VideoMetrics],
 ) -> Result<(), WriteError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
-    w.write_record([
-        "target",
-        "views",
-        "clean_views",
-        "likes",
-        "clean_likes",
-        "comments",
-        "clean_comments",
-        "shares",
-        "clean_shares",
-        "completion_rate",
-        "clean_completion_rate",
-        "inflation",
-        "flagged_view_share",
-        "flagged_like_share",
-        "weighted_views",
-        "weighted_likes",
-        "weighted_comments",
-        "weighted_shares",
-        "followers",
-        "clean_followers",
-    ])
-    .map_err(csv_err(path))?;
+    w.write_record(VIDEO_COLUMNS).map_err(csv_err(path))?;
     let mut cells: Vec<String> = vec![String::new(); 19];
     for m in videos {
         for c in cells.iter_mut() {
             c.clear();
         }
-        let ints = [
-            m.views,
-            m.clean_views,
-            m.likes,
-            m.clean_likes,
-            m.comments,
-            m.clean_comments,
-            m.shares,
-            m.clean_shares,
-        ];
-        for (c, v) in cells.iter_mut().zip(ints) {
+        for (c, v) in cells.iter_mut().zip(m.counts()) {
             let _ = write!(c, "{v}");
         }
         if let Some(r) = m.completion_rate() {

@@ -37,6 +37,19 @@ fn rate(num: u64, den: u64) -> Option<f64> {
 }
 
 impl VideoMetrics {
+    /// Views, likes, comments and shares, each raw then clean (the order of `videos.csv`).
+    pub fn counts(&self) -> [u64; 8] {
+        [
+            self.views,
+            self.clean_views,
+            self.likes,
+            self.clean_likes,
+            self.comments,
+            self.clean_comments,
+            self.shares,
+            self.clean_shares,
+        ]
+    }
     pub fn completion_rate(&self) -> Option<f64> {
         rate(self.completions, self.timed_views)
     }

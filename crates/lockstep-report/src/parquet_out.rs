@@ -6,7 +6,7 @@
 //! fraction of the CSV's time.
 
 use crate::metrics::VideoMetrics;
-use crate::{ranked_accounts, reasons_string, WriteError};
+use crate::{ranked_accounts, reasons_string, WriteError, VIDEO_COLUMNS};
 use arrow_array::builder::{
     BooleanBuilder, Float32Builder, Float64Builder, StringBuilder, UInt32Builder, UInt64Builder,
 };
@@ -108,61 +108,42 @@ pub fn write_videos_parquet(
     store: &EventStore,
     videos: &[VideoMetrics],
 ) -> Result<(), WriteError> {
-    const COUNTS: [&str; 8] = [
-        "views",
-        "clean_views",
-        "likes",
-        "clean_likes",
-        "comments",
-        "clean_comments",
-        "shares",
-        "clean_shares",
-    ];
-    const RATES: [&str; 9] = [
-        "completion_rate",
-        "clean_completion_rate",
-        "inflation",
-        "flagged_view_share",
-        "flagged_like_share",
-        "weighted_views",
-        "weighted_likes",
-        "weighted_comments",
-        "weighted_shares",
-    ];
-    let mut fields = vec![Field::new("target", DataType::Utf8, false)];
-    fields.extend(COUNTS.map(|n| Field::new(n, DataType::UInt64, false)));
+    // VIDEO_COLUMNS: target, 8 counts, 9 rates (the two completion rates nullable), 2 followers.
+    let (counts_cols, rates_cols) = (&VIDEO_COLUMNS[1..9], &VIDEO_COLUMNS[9..18]);
+    let mut fields = vec![Field::new(VIDEO_COLUMNS[0], DataType::Utf8, false)];
+    fields.extend(
+        counts_cols
+            .iter()
+            .map(|n| Field::new(*n, DataType::UInt64, false)),
+    );
     // The completion rates are null for a video without timed views, as their CSV cells are empty.
     fields.extend(
-        RATES
+        rates_cols
             .iter()
             .enumerate()
             .map(|(i, n)| Field::new(*n, DataType::Float64, i < 2)),
     );
-    fields.push(Field::new("followers", DataType::UInt64, false));
-    fields.push(Field::new("clean_followers", DataType::UInt64, false));
+    fields.extend(
+        VIDEO_COLUMNS[18..]
+            .iter()
+            .map(|n| Field::new(*n, DataType::UInt64, false)),
+    );
     let schema = Arc::new(Schema::new(fields));
     let mut w = writer(path, &schema)?;
     for chunk in videos.chunks(BATCH) {
         let mut target = StringBuilder::new();
-        let mut counts: Vec<UInt64Builder> = (0..COUNTS.len() + 2)
+        let mut counts: Vec<UInt64Builder> = (0..counts_cols.len() + 2)
             .map(|_| UInt64Builder::new())
             .collect();
-        let mut rates: Vec<Float64Builder> =
-            (0..RATES.len()).map(|_| Float64Builder::new()).collect();
+        let mut rates: Vec<Float64Builder> = (0..rates_cols.len())
+            .map(|_| Float64Builder::new())
+            .collect();
         for m in chunk {
             target.append_value(store.targets.name(m.target));
-            let ints = [
-                m.views,
-                m.clean_views,
-                m.likes,
-                m.clean_likes,
-                m.comments,
-                m.clean_comments,
-                m.shares,
-                m.clean_shares,
-                m.followers,
-                m.clean_followers,
-            ];
+            let ints = m
+                .counts()
+                .into_iter()
+                .chain([m.followers, m.clean_followers]);
             for (b, v) in counts.iter_mut().zip(ints) {
                 b.append_value(v);
             }
@@ -186,7 +167,7 @@ pub fn write_videos_parquet(
             .iter_mut()
             .map(|b| Arc::new(b.finish()) as ArrayRef)
             .collect();
-        let followers = finished.split_off(COUNTS.len());
+        let followers = finished.split_off(counts_cols.len());
         columns.extend(finished);
         columns.extend(rates.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
         columns.extend(followers);
