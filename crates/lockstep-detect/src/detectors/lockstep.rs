@@ -30,8 +30,8 @@
 //!    points of the block graph, [`crate::util::split_at_cut_vertices`]) when that leaves two or
 //!    more parts of two or more bursts; a farm's own clique has no cut burst. Measured with
 //!    `lockstep eval`'s group purity: `mixed`, 20,000 accounts, seeds 2 and 3, 0.80 → 0.97 and
-//!    0.81 → 0.89; 400,000 accounts 0.81 → 0.90; farms are still not split (1.00–1.01 groups per
-//!    farm); AP moves by at most −0.003 (stealth, 6,000 accounts).
+//!    0.81 → 0.89; 400,000 accounts 0.81 → 0.90; 100M events 0.80 → 0.90; farms are still not
+//!    split (1.00–1.01 groups per farm); AP moves by at most −0.003 (stealth, 6,000 accounts).
 //! 4. A member's **strength** is the surprise of its participation: on how many of the group's
 //!    keys it was in the group's bursts (x), against λ = Σₖ min(1, |bₖ| · its share of all
 //!    activity) — the count an account this active would reach if bursts drew members in
