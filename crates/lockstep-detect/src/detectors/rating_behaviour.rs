@@ -117,7 +117,6 @@ fn tail_probabilities(values: &[f64], high_is_suspicious: bool) -> Vec<f64> {
 /// from the item's mean, whether it is high (top quarter of the scale), whether the deviation is
 /// large (> 0.63 of the scale), whether it came in the item's early time frame (its first 7
 /// months, weight > 0.69), whether it is its account's only rating. The constants are the paper's.
-#[allow(clippy::too_many_arguments)]
 fn propagated(
     store: &EventStore,
     accounts: &[u32],
