@@ -447,62 +447,43 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
     let videos = lockstep_report::metrics::video_metrics(&store, &det);
     let t_metrics = t2.elapsed();
     let ids: Vec<_> = detectors.iter().map(|d| d.id()).collect();
-    // The four outputs are independent: write them side by side.
+    // The outputs are independent: write them side by side (errors reported in this order).
+    let ranked = lockstep_report::ranked_accounts(&store, &det);
+    let groups_doc = || lockstep_report::groups_json(&store, &det, &ids);
+    type Job<'a> = Box<dyn Fn() -> Result<(), lockstep_report::WriteError> + Send + Sync + 'a>;
+    let mut jobs: Vec<Job> = vec![
+        Box::new(|| {
+            lockstep_report::write_accounts_csv(&out.join("accounts.csv"), &store, &det, &ranked)
+        }),
+        Box::new(|| lockstep_report::write_groups_json(&out.join("groups.json"), &groups_doc())),
+        Box::new(|| lockstep_report::write_videos_csv(&out.join("videos.csv"), &store, &videos)),
+        Box::new(|| {
+            lockstep_report::write_report_html(
+                &out.join("report.html"),
+                &store,
+                &det,
+                &videos,
+                &events.join(", "),
+            )
+        }),
+    ];
+    if *parquet {
+        jobs.push(Box::new(|| {
+            lockstep_report::write_accounts_parquet(
+                &out.join("accounts.parquet"),
+                &store,
+                &det,
+                &ranked,
+            )
+        }));
+        jobs.push(Box::new(|| {
+            lockstep_report::write_videos_parquet(&out.join("videos.parquet"), &store, &videos)
+        }));
+    }
     let write = || -> Result<(), lockstep_report::WriteError> {
-        let (a, (b, (c, d))) = rayon::join(
-            || lockstep_report::write_accounts_csv(&out.join("accounts.csv"), &store, &det),
-            || {
-                rayon::join(
-                    || {
-                        lockstep_report::write_groups_json(
-                            &out.join("groups.json"),
-                            &lockstep_report::groups_json(&store, &det, &ids),
-                        )
-                    },
-                    || {
-                        rayon::join(
-                            || {
-                                lockstep_report::write_videos_csv(
-                                    &out.join("videos.csv"),
-                                    &store,
-                                    &videos,
-                                )
-                            },
-                            || {
-                                lockstep_report::write_report_html(
-                                    &out.join("report.html"),
-                                    &store,
-                                    &det,
-                                    &videos,
-                                    &events.join(", "),
-                                )
-                            },
-                        )
-                    },
-                )
-            },
-        );
-        a.and(b).and(c).and(d)?;
-        if *parquet {
-            let (a, v) = rayon::join(
-                || {
-                    lockstep_report::write_accounts_parquet(
-                        &out.join("accounts.parquet"),
-                        &store,
-                        &det,
-                    )
-                },
-                || {
-                    lockstep_report::write_videos_parquet(
-                        &out.join("videos.parquet"),
-                        &store,
-                        &videos,
-                    )
-                },
-            );
-            a.and(v)?;
-        }
-        Ok(())
+        use rayon::prelude::*;
+        let results: Vec<_> = jobs.par_iter().map(|job| job()).collect();
+        results.into_iter().collect()
     };
     write().map_err(|e| Failure {
         code: exit::OUTPUT,

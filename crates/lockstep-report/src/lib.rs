@@ -47,17 +47,23 @@ fn csv_err(path: &Path) -> impl Fn(csv::Error) -> WriteError + '_ {
 /// `reasons` cell: `detector@version:contribution` joined by `;`, strongest first.
 pub fn reasons_string(det: &Detection, account: u32) -> String {
     let mut s = String::new();
-    for (i, (d, c)) in det.accounts[account as usize].reasons.iter().enumerate() {
-        if i > 0 {
-            s.push(';');
-        }
-        let _ = write!(s, "{d}:");
-        push_fixed(&mut s, *c as f64, 3);
-    }
+    push_reasons(&mut s, det, account);
     s
 }
 
-/// Accounts ordered by score (high first), then name.
+/// Append the `reasons` cell to `buf` (writers reuse one buffer: no allocation per row).
+pub fn push_reasons(buf: &mut String, det: &Detection, account: u32) {
+    for (i, (d, c)) in det.accounts[account as usize].reasons.iter().enumerate() {
+        if i > 0 {
+            buf.push(';');
+        }
+        let _ = write!(buf, "{d}:");
+        push_fixed(buf, *c as f64, 3);
+    }
+}
+
+/// Accounts ordered by score (high first), then name: the row order of `accounts.csv` and
+/// `accounts.parquet` (computed once, passed to both).
 pub fn ranked_accounts(store: &EventStore, det: &Detection) -> Vec<u32> {
     let mut ids: Vec<u32> = (0..store.n_accounts() as u32).collect();
     ids.par_sort_by(|&a, &b| {
@@ -69,10 +75,12 @@ pub fn ranked_accounts(store: &EventStore, det: &Detection) -> Vec<u32> {
     ids
 }
 
+/// `accounts.csv`, rows in `ranked` order ([`ranked_accounts`]).
 pub fn write_accounts_csv(
     path: &Path,
     store: &EventStore,
     det: &Detection,
+    ranked: &[u32],
 ) -> Result<(), WriteError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
     w.write_record([
@@ -82,19 +90,13 @@ pub fn write_accounts_csv(
     // One reused buffer per numeric cell: no allocation per row.
     let (mut score, mut reasons, mut events, mut evidence) =
         (String::new(), String::new(), String::new(), String::new());
-    for a in ranked_accounts(store, det) {
+    for &a in ranked {
         let v = &det.accounts[a as usize];
         let group = v.group.map(|g| det.groups[g].id.as_str()).unwrap_or("");
         score.clear();
         push_fixed(&mut score, v.score as f64, 4);
         reasons.clear();
-        for (i, (d, c)) in v.reasons.iter().enumerate() {
-            if i > 0 {
-                reasons.push(';');
-            }
-            let _ = write!(reasons, "{d}:");
-            push_fixed(&mut reasons, *c as f64, 3);
-        }
+        push_reasons(&mut reasons, det, a);
         events.clear();
         let _ = write!(events, "{}", store.events_of_account(a).len());
         evidence.clear();

@@ -6,7 +6,7 @@
 //! fraction of the CSV's time.
 
 use crate::metrics::VideoMetrics;
-use crate::{ranked_accounts, reasons_string, WriteError, VIDEO_COLUMNS};
+use crate::{push_reasons, WriteError, VIDEO_COLUMNS};
 use arrow_array::builder::{
     BooleanBuilder, Float32Builder, Float64Builder, StringBuilder, UInt32Builder, UInt64Builder,
 };
@@ -48,11 +48,13 @@ fn writer(path: &Path, schema: &Arc<Schema>) -> Result<ArrowWriter<std::fs::File
     ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(pq_err(path))
 }
 
-/// `accounts.parquet`: account, score, flagged, group, reasons, events, evidence.
+/// `accounts.parquet`: account, score, flagged, group, reasons, events, evidence; rows in
+/// `ranked` order, as `accounts.csv`.
 pub fn write_accounts_parquet(
     path: &Path,
     store: &EventStore,
     det: &Detection,
+    ranked: &[u32],
 ) -> Result<(), WriteError> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("account", DataType::Utf8, false),
@@ -64,7 +66,8 @@ pub fn write_accounts_parquet(
         Field::new("evidence", DataType::Float32, false),
     ]));
     let mut w = writer(path, &schema)?;
-    for chunk in ranked_accounts(store, det).chunks(BATCH) {
+    let mut cell = String::new();
+    for chunk in ranked.chunks(BATCH) {
         let (mut account, mut score, mut flagged) = (
             StringBuilder::new(),
             Float32Builder::new(),
@@ -82,7 +85,9 @@ pub fn write_accounts_parquet(
             score.append_value(v.score);
             flagged.append_value(v.flagged);
             group.append_option(v.group.map(|g| det.groups[g].id.as_str()));
-            reasons.append_value(reasons_string(det, a));
+            cell.clear();
+            push_reasons(&mut cell, det, a);
+            reasons.append_value(&cell);
             events.append_value(store.events_of_account(a).len() as u32);
             evidence.append_value(v.evidence);
         }
