@@ -319,14 +319,7 @@ fn bitcoin_otc(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, C
             _ => rep.skip(i as u64 + 1, "expected rater,ratee,rating,unix_time", &line),
         }
     }
-    rows.sort_by(|x, y| (x.0, &x.1, &x.2).cmp(&(y.0, &y.1, &y.2)));
-    for (ts, a, b, r) in &rows {
-        out.write(&TypedEvent {
-            rating: Some(*r),
-            ..event(*ts, a, Action::Follow, b)
-        })?;
-        rep.events += 1;
-    }
+    write_ratings(&mut rows, Action::Follow, out, &mut rep)?;
     let gt_s = gt.display().to_string();
     for (i, line) in open_text(&gt_s)?.lines().enumerate() {
         let line = line.map_err(io_err(&gt_s))?;
@@ -337,6 +330,25 @@ fn bitcoin_otc(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, C
         }
     }
     Ok(rep)
+}
+
+/// Rated events `(ts, account, target, rating)` in time order (then account, target: files list
+/// them by rater), written as `action`.
+fn write_ratings(
+    rows: &mut [(i64, String, String, f32)],
+    action: Action,
+    out: &mut dyn EventWriter,
+    rep: &mut ConvertReport,
+) -> Result<(), ConvertError> {
+    rows.sort_by(|x, y| (x.0, &x.1, &x.2).cmp(&(y.0, &y.1, &y.2)));
+    for (ts, account, target, r) in rows.iter() {
+        out.write(&TypedEvent {
+            rating: Some(*r),
+            ..event(*ts, account, action, target)
+        })?;
+        rep.events += 1;
+    }
+    Ok(())
 }
 
 /// `ratings.csv`: `userId,movieId,rating,timestamp` (seconds).
@@ -361,13 +373,8 @@ fn movielens(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, Con
             ),
         }
     }
-    rows.sort_by(|x, y| (x.0, &x.1, &x.2).cmp(&(y.0, &y.1, &y.2)));
-    for (ts, u, m, r) in &rows {
-        out.write(&TypedEvent {
-            rating: Some(*r),
-            ..event(*ts, u, Action::Like, m)
-        })?;
-        rep.events += 1;
+    write_ratings(&mut rows, Action::Like, out, &mut rep)?;
+    for (_, u, _, _) in &rows {
         rep.label(u, false);
     }
     Ok(rep)
