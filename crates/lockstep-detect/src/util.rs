@@ -154,6 +154,7 @@ pub fn split_at_cut_vertices(
                     }
                 }
             }
+            // Cut vertices were never joined: singletons, left out by the size floor.
             parts = uf
                 .components(2)
                 .into_iter()
@@ -162,7 +163,6 @@ pub fn split_at_cut_vertices(
                         .map(|i| comp[i as usize])
                         .collect::<Vec<u32>>()
                 })
-                .filter(|p| p.iter().all(|&v| !cut[v as usize]))
                 .collect();
         }
         for &v in &comp {
