@@ -75,3 +75,50 @@ pub trait Detector: Send + Sync {
     fn id(&self) -> DetectorId;
     fn detect(&self, store: &EventStore) -> Vec<Finding>;
 }
+
+/// Which independent kind of evidence a finding is. Real crowds produce one kind at a time — a
+/// trend's audience co-engages, a campus logs in at the bell behind one NAT, a fandom posts its
+/// slogans — so fusion flags an account only on coordination across surely-distinct creators
+/// beyond the crowd null model ([`Family::CrossCreatorCoordination`]) or on two families
+/// together; [`Family::Context`] (IPs shared by single-account phones) is shown, never counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Co-engagement across surely-distinct creators, beyond what each target's audience and
+    /// each account's own activity explain (`lockstep`).
+    CrossCreatorCoordination,
+    /// Acting together without that null model: synchronised items, dense blocks, batch logins.
+    Coordination,
+    /// Devices carrying several accounts.
+    SharedDevices,
+    /// Scripted dwell times or a clock-like rhythm.
+    Automation,
+    /// Templated comments.
+    Templates,
+    /// One DM pitch fanned out to strangers.
+    FanoutDm,
+    /// Publishing in the same minutes.
+    Schedule,
+    /// Rating behaviour (review sites).
+    Rating,
+    /// IPs shared by single-account devices (a NAT): context, not evidence.
+    Context,
+}
+
+impl Finding {
+    /// The finding's [`Family`], from its specific label (unknown labels count as plain
+    /// coordination: never enough alone).
+    pub fn family(&self) -> Family {
+        match self.label.label3 {
+            "lockstep_engagement" => Family::CrossCreatorCoordination,
+            "device_rotation_ip_cluster" => Family::SharedDevices,
+            "ip_cluster" => Family::Context,
+            "scripted_dwell" | "scripted_rhythm" => Family::Automation,
+            "templated_comments" => Family::Templates,
+            "fanout_dm" => Family::FanoutDm,
+            "scheduled_publishing" => Family::Schedule,
+            "rating_behaviour" => Family::Rating,
+            _ => Family::Coordination,
+        }
+    }
+}

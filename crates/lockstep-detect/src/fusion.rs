@@ -7,7 +7,7 @@
 //! links its members (same infrastructure, same bursts — not a pitch many farms copy) are joined
 //! into groups; a group's label comes from the finding that carries most of its members' weight.
 
-use crate::finding::{DetectorId, Finding, Label, SharedValue};
+use crate::finding::{DetectorId, Family, Finding, Label, SharedValue};
 use crate::util::UnionFind;
 use lockstep_core::EventStore;
 use std::collections::BTreeMap;
@@ -30,6 +30,11 @@ pub struct FusionConfig {
     pub weights: BTreeMap<&'static str, f32>,
     /// Evidence → score.
     pub calibration: Calibration,
+    /// Evidence of an account that is not corroborated (see [`Family`]) is capped here, below
+    /// the default flag: real crowds produce one family of evidence at a time.
+    pub uncorroborated_cap: f32,
+    /// Strength a family's finding needs to count towards corroboration.
+    pub min_family_strength: f32,
 }
 
 impl Default for FusionConfig {
@@ -38,6 +43,8 @@ impl Default for FusionConfig {
             flag: FlagRule::Evidence(0.5),
             weights: BTreeMap::new(),
             calibration: Calibration::default(),
+            uncorroborated_cap: 0.45,
+            min_family_strength: 0.3,
         }
     }
 }
@@ -115,6 +122,22 @@ pub struct AccountVerdict {
     pub group: Option<usize>,
     /// Each detector's contribution, strongest first.
     pub reasons: Vec<(DetectorId, f32)>,
+    /// Whether the evidence is corroborated: coordination across surely-distinct creators
+    /// beyond the crowd null model, or two independent [`Family`]s. Otherwise the evidence is
+    /// capped at [`FusionConfig::uncorroborated_cap`].
+    pub corroborated: bool,
+    /// The families of evidence that reached [`FusionConfig::min_family_strength`], context
+    /// included (shown, never counted).
+    pub families: Vec<Family>,
+}
+
+/// Whether a set of families corroborates itself: cross-creator coordination alone, a fan-out
+/// DM pitch alone, or two families that are not context.
+pub fn corroborates(families: &[Family]) -> bool {
+    families.contains(&Family::CrossCreatorCoordination)
+        // One pitch sent by many accounts to strangers they never engaged: no crowd does that.
+        || families.contains(&Family::FanoutDm)
+        || families.iter().filter(|&&f| f != Family::Context).count() >= 2
 }
 
 /// A group of flagged accounts joined by shared findings.
@@ -172,16 +195,28 @@ impl Detection {
 pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> Detection {
     let n = store.n_accounts();
     // Strongest strength per (account, detector).
+    // Context (a NAT of single-account phones) is shown with the evidence but adds nothing.
     let mut per: Vec<BTreeMap<DetectorId, f32>> = vec![BTreeMap::new(); n];
+    let mut fams: Vec<Vec<Family>> = vec![Vec::new(); n];
     for f in &findings {
+        let family = f.family();
         for &(a, s) in &f.members {
+            let s = s.clamp(0.0, 1.0);
+            let w = cfg.weights.get(f.detector.id).copied().unwrap_or(1.0);
+            if w * s >= cfg.min_family_strength && !fams[a as usize].contains(&family) {
+                fams[a as usize].push(family);
+            }
+            if family == Family::Context {
+                continue;
+            }
             let e = per[a as usize].entry(f.detector).or_insert(0.0);
-            *e = e.max(s.clamp(0.0, 1.0));
+            *e = e.max(s);
         }
     }
     let mut accounts: Vec<AccountVerdict> = per
         .into_iter()
-        .map(|m| {
+        .zip(fams)
+        .map(|(m, mut families)| {
             let mut keep = 1.0f32;
             let mut reasons: Vec<(DetectorId, f32)> = Vec::new();
             for (d, s) in m {
@@ -193,7 +228,12 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
                 }
             }
             reasons.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            let evidence = (1.0 - keep).clamp(0.0, 1.0);
+            families.sort_unstable();
+            let corroborated = corroborates(&families);
+            let mut evidence = (1.0 - keep).clamp(0.0, 1.0);
+            if !corroborated {
+                evidence = evidence.min(cfg.uncorroborated_cap);
+            }
             let score = cfg.calibration.apply(evidence).clamp(0.0, 1.0);
             AccountVerdict {
                 score,
@@ -204,6 +244,8 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
                 },
                 group: None,
                 reasons,
+                corroborated,
+                families,
             }
         })
         .collect();
@@ -413,7 +455,12 @@ mod linked_tests {
             label: crate::Label {
                 label1: "group_control",
                 label2: "test",
-                label3: id,
+                // A ring's co-engagement stands alone (see `Family`).
+                label3: if id == "ring" {
+                    "lockstep_engagement"
+                } else {
+                    id
+                },
             },
             members: members.iter().map(|&a| (a, 0.9)).collect(),
             targets: Vec::new(),
@@ -453,5 +500,45 @@ mod linked_tests {
         assert_eq!(linked(g1)[0].n_groups, 1);
         assert_eq!(det.findings[linked(g1)[0].finding].detector.id, "template");
         assert!(linked(g3).is_empty());
+    }
+
+    fn labelled(label3: &'static str, members: &[u32], s: f32) -> Finding {
+        let mut f = finding(label3, members, true);
+        f.label.label3 = label3;
+        f.members = members.iter().map(|&a| (a, s)).collect();
+        f
+    }
+
+    /// A campus at the bell: a batch login (coordination) behind a NAT of single-account
+    /// phones (context) is one family and is not flagged, however strong; the same login with
+    /// phones that carry several accounts is two families and is.
+    #[test]
+    fn one_family_of_evidence_does_not_flag() {
+        let mut b = EventStoreBuilder::new();
+        for a in 0..6 {
+            push(&mut b, a, &format!("a{a}"), "login", "");
+        }
+        let store = b.finish();
+        let campus = vec![
+            labelled("batch_login", &[0, 1, 2, 3, 4, 5], 0.9),
+            labelled("ip_cluster", &[0, 1, 2, 3, 4, 5], 1.0),
+        ];
+        let det = fuse(&store, campus, &FusionConfig::default());
+        assert_eq!(det.n_flagged(), 0);
+        let v = &det.accounts[0];
+        assert!(!v.corroborated && v.evidence <= 0.45, "{v:?}");
+        assert_eq!(v.families, vec![Family::Coordination, Family::Context]);
+        let farm = vec![
+            labelled("batch_login", &[0, 1, 2, 3, 4, 5], 0.9),
+            labelled("device_rotation_ip_cluster", &[0, 1, 2, 3, 4, 5], 0.6),
+        ];
+        let det = fuse(&store, farm, &FusionConfig::default());
+        assert_eq!(det.n_flagged(), 6);
+        // Coordination across surely-distinct creators beyond the crowd null stands alone.
+        let lockstep = vec![labelled("lockstep_engagement", &[0, 1, 2, 3, 4, 5], 0.8)];
+        assert_eq!(
+            fuse(&store, lockstep, &FusionConfig::default()).n_flagged(),
+            6
+        );
     }
 }

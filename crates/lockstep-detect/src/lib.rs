@@ -26,7 +26,7 @@ pub mod util;
 pub(crate) mod testkit;
 
 pub use detectors::registry;
-pub use finding::{Detector, DetectorId, Finding, Label, SharedValue};
+pub use finding::{Detector, DetectorId, Family, Finding, Label, SharedValue};
 pub use fusion::{
     fuse, AccountVerdict, Calibration, Detection, FlagRule, FusionConfig, Group, LinkedEvidence,
 };

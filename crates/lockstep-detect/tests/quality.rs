@@ -117,6 +117,35 @@ fn organic_world_is_left_alone() {
 }
 
 #[test]
+fn organic_crowds_are_left_alone() {
+    // Trends binged across many creators, overlapping fandoms with shared slogans (uploads in
+    // the log or not), campuses logging in at the bell behind NAT, live pushes; parameters
+    // drawn per seed. Seeds never used while tuning.
+    for seed in [31, 32] {
+        let (_, _, ev) = run(Scenario::Crowds, seed, 6000, 2);
+        for tactic in ["trend", "fandom", "campus", "live"] {
+            let t = &ev.by_tactic[tactic];
+            assert!(
+                t.accounts >= 20,
+                "seed {seed}: {tactic} has {} accounts",
+                t.accounts
+            );
+            assert!(
+                t.flagged as f64 <= 0.01 * t.accounts as f64,
+                "seed {seed}: {tactic} {} of {} flagged",
+                t.flagged,
+                t.accounts
+            );
+        }
+        assert!(
+            ev.organic_flagged_share <= 0.001,
+            "seed {seed}: {} of organic flagged",
+            ev.organic_flagged_share
+        );
+    }
+}
+
+#[test]
 fn fan_club_over_several_days_is_not_a_farm() {
     // The idol releases daily; her fans like and comment the same words within minutes, every
     // day. Over three days that repeats on one creator only, which is not coordination.

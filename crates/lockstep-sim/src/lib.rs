@@ -20,7 +20,10 @@
 //!
 //! Deterministic for a seed: one ChaCha8 stream, no hash-map iteration order in the output.
 
+mod crowds;
 mod text;
+
+use crowds::{CrowdKind, Crowds};
 
 use lockstep_core::{Action, TypedEvent};
 use lockstep_io::{EventWriter, WriteError};
@@ -44,14 +47,23 @@ pub enum Scenario {
     Classic,
     /// Organic traffic, hard negatives and stealth farms.
     Stealth,
-    /// Organic traffic and hard negatives only.
+    /// Organic traffic and the classic hard negatives only (CGNAT, offices, family devices, a
+    /// viral video, a fan club, power users): no crowds, no farms.
     Organic,
     /// Both kinds of farm.
     Mixed,
+    /// Organic traffic and organic crowds only (trends, fandoms, campuses, live events): a world
+    /// where real people move together and nothing should be flagged.
+    Crowds,
+    /// Many-client farms: aged accounts that browse like people on their own devices behind
+    /// proxies, each campaign a small random share of the farm spread over hours, no templates,
+    /// DMs, schedules or batch logins.
+    Spread,
 }
 
 impl Scenario {
-    pub const NAMES: [&'static str; 4] = ["classic", "stealth", "organic", "mixed"];
+    pub const NAMES: [&'static str; 6] =
+        ["classic", "stealth", "organic", "mixed", "crowds", "spread"];
 
     pub fn parse(s: &str) -> Option<Scenario> {
         match s {
@@ -59,6 +71,8 @@ impl Scenario {
             "stealth" => Some(Scenario::Stealth),
             "organic" => Some(Scenario::Organic),
             "mixed" => Some(Scenario::Mixed),
+            "crowds" => Some(Scenario::Crowds),
+            "spread" => Some(Scenario::Spread),
             _ => None,
         }
     }
@@ -68,16 +82,24 @@ impl Scenario {
             Scenario::Stealth => "stealth",
             Scenario::Organic => "organic",
             Scenario::Mixed => "mixed",
+            Scenario::Crowds => "crowds",
+            Scenario::Spread => "spread",
         }
     }
-    /// Share of accounts in (classic, stealth) farms.
-    fn farm_shares(self) -> (f64, f64) {
-        match self {
-            Scenario::Classic => (0.06, 0.0),
-            Scenario::Stealth => (0.0, 0.06),
-            Scenario::Organic => (0.0, 0.0),
-            Scenario::Mixed => (0.03, 0.03),
-        }
+    /// Share of accounts in (classic, stealth, spread) farms.
+    fn farm_shares(self) -> [(FarmKind, f64); 3] {
+        let (c, s, p) = match self {
+            Scenario::Classic => (0.06, 0.0, 0.0),
+            Scenario::Stealth => (0.0, 0.06, 0.0),
+            Scenario::Organic | Scenario::Crowds => (0.0, 0.0, 0.0),
+            Scenario::Mixed => (0.03, 0.03, 0.0),
+            Scenario::Spread => (0.0, 0.0, 0.05),
+        };
+        [
+            (FarmKind::Classic, c),
+            (FarmKind::Stealth, s),
+            (FarmKind::Spread, p),
+        ]
     }
 }
 
@@ -140,7 +162,19 @@ enum Kind {
     Organic,
     PowerUser,
     Fan,
+    Crowd(CrowdKind),
     Farm(u16),
+}
+
+/// How a farm operates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FarmKind {
+    /// Loud: shared phones and IPs, batch logins, scripted nurture, templates, DMs, schedules.
+    Classic,
+    /// Own devices, proxy pools, organic-looking browsing, campaigns spread over hours.
+    Stealth,
+    /// Many-client business: aged accounts, 12–25% of the farm per campaign, no other trace.
+    Spread,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -148,6 +182,29 @@ struct Video {
     creator: u32,
     len_ms: u32,
     publish_ts: i64,
+    /// Whether its upload is in the log (a `publish` event) when it falls inside it.
+    logged: bool,
+}
+
+/// Which words a comment uses.
+#[derive(Debug, Clone, Copy)]
+enum Voice<'a> {
+    Organic,
+    Fan,
+    /// A fandom's slogan (控评).
+    Slogan(&'a str),
+    /// A challenge's hashtag.
+    Challenge(&'a str),
+}
+
+/// Probabilities of the interactions that follow a view.
+#[derive(Debug, Clone, Copy)]
+struct Engage<'a> {
+    like: f64,
+    comment: f64,
+    share: f64,
+    follow: f64,
+    voice: Voice<'a>,
 }
 
 #[derive(Debug, Clone)]
@@ -169,7 +226,11 @@ struct Phone {
 
 #[derive(Debug, Clone)]
 struct Farm {
-    stealth: bool,
+    kind: FarmKind,
+    /// Spread farms: campaigns per day, spread of a campaign (ms), participation range.
+    campaigns_per_day: usize,
+    spread_ms: i64,
+    participation: (f64, f64),
     phones: Vec<Phone>,
     ip_pool: Vec<u32>,
     templates: Vec<&'static str>,
@@ -281,6 +342,9 @@ struct Sim {
     buf: Vec<Ev>,
     /// Accounts that produced at least one event (only these are labelled).
     active: Vec<bool>,
+    crowds: Crowds,
+    /// The crowds' own random stream (see `crowds.rs`).
+    crowd_rng: ChaCha8Rng,
 }
 
 /// Run a simulation, streaming events (in time order) into `out`.
@@ -388,23 +452,27 @@ impl Sim {
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let n = cfg.accounts.max(50);
         let days = cfg.days.max(1);
-        let (classic_share, stealth_share) = cfg.scenario.farm_shares();
 
         // --- farms take their accounts first (ids are scrambled in the output) ---
         let mut kinds = vec![Kind::Organic; n];
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.shuffle(&mut rng);
         let mut next = 0usize;
-        let mut farm_specs: Vec<(bool, Vec<u32>)> = Vec::new();
-        for (stealth, share) in [(false, classic_share), (true, stealth_share)] {
+        let mut farm_specs: Vec<(FarmKind, Vec<u32>)> = Vec::new();
+        for (kind, share) in cfg.scenario.farm_shares() {
             let mut want = (n as f64 * share).round() as usize;
             while want >= 10 {
-                let size = rng.random_range(40..=120).min(want.max(10));
+                let sizes = if kind == FarmKind::Spread {
+                    150..=400
+                } else {
+                    40..=120
+                };
+                let size = rng.random_range(sizes).min(want.max(10));
                 let size = if want - size < 10 { want } else { size };
                 let members: Vec<u32> = order[next..next + size].to_vec();
                 next += size;
                 want -= size;
-                farm_specs.push((stealth, members));
+                farm_specs.push((kind, members));
             }
         }
         for (f, (_, members)) in farm_specs.iter().enumerate() {
@@ -487,6 +555,7 @@ impl Sim {
                 creator: c,
                 len_ms: draw_len(&mut rng),
                 publish_ts: START_MS - rng.random_range(1..30) * DAY,
+                logged: true,
             });
         }
         let mut weights: Vec<f64> = {
@@ -506,6 +575,7 @@ impl Sim {
                         creator: c,
                         len_ms: draw_len(&mut rng),
                         publish_ts: ts,
+                        logged: true,
                     });
                     weights.push(1.0 / (rng.random_range(10.0..2000.0f64)));
                 }
@@ -562,6 +632,7 @@ impl Sim {
                     + d as i64 * DAY
                     + 20 * HOUR
                     + rng.random_range(-20 * MIN..20 * MIN),
+                logged: true,
             });
             weights.push(1.0 / 50.0);
         }
@@ -577,7 +648,8 @@ impl Sim {
         let mut farms = Vec::new();
         // Proxy pools are drawn from organic IPs only (not from another farm's IPs).
         let n_organic_ips = n_ips;
-        for (stealth, members) in farm_specs {
+        for (kind, members) in farm_specs {
+            let stealth = kind != FarmKind::Classic;
             let mut phones = Vec::new();
             let ip_pool: Vec<u32> = if stealth {
                 // A proxy pool that overlaps organic CGNAT and home IPs.
@@ -608,7 +680,9 @@ impl Sim {
             let publishers: Vec<u32> = members
                 .iter()
                 .copied()
-                .filter(|_| rng.random_bool(if stealth { 0.3 } else { 0.5 }))
+                .filter(|_| {
+                    kind != FarmKind::Spread && rng.random_bool(if stealth { 0.3 } else { 0.5 })
+                })
                 .collect();
             let mut publish_videos = HashMap::new();
             let publish_offset = rng.random_range(9 * HOUR..22 * HOUR) / MIN * MIN;
@@ -619,13 +693,18 @@ impl Sim {
                         creator: a,
                         len_ms: draw_len(&mut rng),
                         publish_ts: START_MS + d as i64 * DAY + publish_offset,
+                        logged: true,
                     });
                     weights.push(1.0 / 5000.0);
                 }
             }
             let (n_tpl, n_dm_tpl) = (rng.random_range(2..=4), rng.random_range(1..=2));
+            let lo = rng.random_range(0.12..0.18);
             farms.push(Farm {
-                stealth,
+                kind,
+                campaigns_per_day: rng.random_range(6..=16),
+                spread_ms: rng.random_range(HOUR..6 * HOUR),
+                participation: (lo, lo + rng.random_range(0.03..0.07)),
                 phones,
                 ip_pool,
                 templates: text::pick_templates(&mut rng, n_tpl, false),
@@ -638,22 +717,17 @@ impl Sim {
             });
         }
 
-        let video_sampler = Sampler::new(weights.iter().copied());
-        let truth = videos
-            .iter()
-            .map(|_| TruthRow::default())
-            .collect::<Vec<_>>();
-        Sim {
+        let mut sim = Sim {
             rng,
             kinds,
             profiles,
             farms,
-            video_sampler,
+            video_sampler: Sampler::new(std::iter::empty()),
             n_devices,
             n_ips,
             texts: Vec::new(),
             text_ids: HashMap::new(),
-            truth,
+            truth: Vec::new(),
             creators,
             big_account,
             big_fans,
@@ -666,7 +740,16 @@ impl Sim {
             active: vec![false; n],
             videos,
             cfg,
+            crowds: Crowds::default(),
+            crowd_rng: ChaCha8Rng::seed_from_u64(0),
+        };
+        // Crowds are hard negatives in every scenario but `organic`, the plain baseline.
+        if sim.cfg.scenario != Scenario::Organic {
+            sim.plan_crowds(&mut weights);
         }
+        sim.video_sampler = Sampler::new(weights.iter().copied());
+        sim.truth = vec![TruthRow::default(); sim.videos.len()];
+        sim
     }
 
     fn text_id(&mut self, s: String) -> u32 {
@@ -711,33 +794,49 @@ impl Sim {
 
     /// One organic view with its follow-up interactions; returns the time after it.
     fn organic_view(&mut self, a: u32, v: u32, ts: i64, ip: u32, ratio: f64, fan: bool) -> i64 {
+        let r = ratio.min(1.0);
+        let eng = if fan {
+            Engage {
+                like: 0.9,
+                comment: 0.5,
+                share: 0.2,
+                follow: 0.05,
+                voice: Voice::Fan,
+            }
+        } else {
+            Engage {
+                like: 0.02 + 0.12 * r * r,
+                comment: 0.004 + 0.02 * r,
+                share: 0.002 + 0.01 * r,
+                follow: 0.002 * r,
+                voice: Voice::Organic,
+            }
+        };
+        self.engaged_view(a, v, ts, ip, ratio, eng)
+    }
+
+    /// A view on the account's own device with the interactions `eng` draws; returns the time
+    /// after it.
+    fn engaged_view(&mut self, a: u32, v: u32, ts: i64, ip: u32, ratio: f64, eng: Engage) -> i64 {
         let dev = self.profiles[a as usize].device;
         let len = self.videos[v as usize].len_ms;
         let watch = ((len as f64) * ratio) as u32;
         self.buf
             .push(Ev::new(ts, a, Action::View, v, dev, ip).watched(watch, len));
         let mut t = ts + watch as i64;
-        let r = ratio.min(1.0);
-        let (pl, pc, ps, pf) = if fan {
-            (0.9, 0.5, 0.2, 0.05)
-        } else {
-            (
-                0.02 + 0.12 * r * r,
-                0.004 + 0.02 * r,
-                0.002 + 0.01 * r,
-                0.002 * r,
-            )
-        };
+        let (pl, pc, ps, pf) = (eng.like, eng.comment, eng.share, eng.follow);
         if self.rng.random_bool(pl) {
             t += self.rng.random_range(300..3000);
             self.buf.push(Ev::new(t, a, Action::Like, v, dev, ip));
         }
         if self.rng.random_bool(pc) {
             t += self.rng.random_range(3 * SEC..20 * SEC);
-            let s = if fan {
-                text::fan_comment(&mut self.rng)
-            } else {
-                text::organic_comment(&mut self.rng)
+            let s = match eng.voice {
+                Voice::Fan => text::fan_comment(&mut self.rng),
+                Voice::Organic => text::organic_comment(&mut self.rng),
+                Voice::Slogan(s) if self.rng.random_bool(0.6) => s.to_string(),
+                Voice::Slogan(_) => text::fan_comment(&mut self.rng),
+                Voice::Challenge(tag) => text::challenge_comment(&mut self.rng, tag),
             };
             let tid = self.text_id(s);
             self.buf
@@ -819,6 +918,7 @@ impl Sim {
             let vid = self.videos[v];
             if vid.publish_ts >= lo
                 && vid.publish_ts < hi
+                && vid.logged
                 && !matches!(self.kinds[vid.creator as usize], Kind::Farm(_))
             {
                 let p = &self.profiles[vid.creator as usize];
@@ -884,7 +984,7 @@ impl Sim {
     fn farm_day(&mut self, f: usize, day: u32) {
         let farm = self.farms[f].clone();
         let day0 = START_MS + day as i64 * DAY;
-        let stealth = farm.stealth;
+        let stealth = farm.kind == FarmKind::Stealth;
         let spin = stealth;
         // Which account each phone has logged in; the console rotates them.
         let pick_ip = |rng: &mut ChaCha8Rng, phone: &Phone| {
@@ -1100,6 +1200,99 @@ impl Sim {
         }
     }
 
+    /// A many-client farm's day: every account browses like a person (organic times, watch
+    /// ratios and likes, on its own phone behind the farm's proxies), and each campaign sends a
+    /// small random share of the farm to one client's video, spread over hours, with ordinary
+    /// comments. Nothing else: no batch logins, templates, DMs or schedules.
+    fn spread_farm_day(&mut self, f: usize, day: u32) {
+        let farm = self.farms[f].clone();
+        let pool = &farm.ip_pool;
+        for phone in &farm.phones {
+            for &a in &phone.accounts {
+                let mut first = true;
+                for _ in 0..self.rng.random_range(1..=3) {
+                    let ip = pool[self.rng.random_range(0..pool.len())];
+                    let mut t = self.diurnal_time(day);
+                    if first {
+                        self.buf
+                            .push(Ev::new(t, a, Action::Login, NONE, phone.device, ip));
+                        first = false;
+                        t += self.rng.random_range(SEC..5 * SEC);
+                    }
+                    for _ in 0..self.rng.random_range(3..15) {
+                        let Some(v) = self.feed_video(t) else {
+                            continue;
+                        };
+                        let ratio = self.organic_ratio();
+                        t = self.farm_view(a, phone.device, v, t, ip, ratio, 0.03, 0.0, 0.0)
+                            + self.rng.random_range(500..3000);
+                    }
+                }
+            }
+        }
+        for _ in 0..farm.campaigns_per_day {
+            let v = self.client_videos[self.rng.random_range(0..self.client_videos.len())];
+            let start = self.diurnal_time(day);
+            let share = self
+                .rng
+                .random_range(farm.participation.0..farm.participation.1);
+            for phone in &farm.phones {
+                for &a in &phone.accounts {
+                    if !self.rng.random_bool(share) {
+                        continue;
+                    }
+                    let ip = pool[self.rng.random_range(0..pool.len())];
+                    let t = start + self.rng.random_range(0..farm.spread_ms);
+                    let ratio = self.rng.random_range(0.5..1.3);
+                    self.farm_view(a, phone.device, v, t, ip, ratio, 0.65, 0.15, 0.1);
+                }
+            }
+        }
+    }
+
+    /// A farm account's view with a like, an ordinary comment and a follow of the creator
+    /// drawn with the given probabilities (follows at half the comment rate).
+    #[allow(clippy::too_many_arguments)]
+    fn farm_view(
+        &mut self,
+        a: u32,
+        dev: u32,
+        v: u32,
+        ts: i64,
+        ip: u32,
+        ratio: f64,
+        p_like: f64,
+        p_comment: f64,
+        p_share: f64,
+    ) -> i64 {
+        let len = self.videos[v as usize].len_ms;
+        let watch = (len as f64 * ratio) as u32;
+        self.buf
+            .push(Ev::new(ts, a, Action::View, v, dev, ip).watched(watch, len));
+        let mut t = ts + watch as i64;
+        if self.rng.random_bool(p_like) {
+            t += self.rng.random_range(500..3000);
+            self.buf.push(Ev::new(t, a, Action::Like, v, dev, ip));
+        }
+        if self.rng.random_bool(p_comment) {
+            t += self.rng.random_range(3 * SEC..20 * SEC);
+            let s = text::organic_comment(&mut self.rng);
+            let tid = self.text_id(s);
+            self.buf
+                .push(Ev::new(t, a, Action::Comment, v, dev, ip).with_text(tid));
+        }
+        if self.rng.random_bool(p_share) {
+            t += self.rng.random_range(SEC..5 * SEC);
+            self.buf.push(Ev::new(t, a, Action::Share, v, dev, ip));
+        }
+        let c = self.videos[v as usize].creator;
+        if self.rng.random_bool(p_comment / 2.0) && c != a {
+            t += self.rng.random_range(SEC..3 * SEC);
+            self.buf.push(Ev::new(t, a, Action::Follow, c, dev, ip));
+        }
+        t
+    }
+
     fn generate_day(&mut self, day: u32) {
         for a in 0..self.kinds.len() as u32 {
             if !matches!(self.kinds[a as usize], Kind::Farm(_)) {
@@ -1109,8 +1302,13 @@ impl Sim {
         self.publish_organic(day);
         self.viral(day);
         self.fan_club(day);
+        self.crowds_day(day);
         for f in 0..self.farms.len() {
-            self.farm_day(f, day);
+            if self.farms[f].kind == FarmKind::Spread {
+                self.spread_farm_day(f, day);
+            } else {
+                self.farm_day(f, day);
+            }
         }
     }
 
@@ -1155,12 +1353,13 @@ impl Sim {
                     Kind::Farm(f) => (
                         1,
                         format!("F{}", f + 1),
-                        if self.farms[f as usize].stealth {
-                            "stealth"
-                        } else {
-                            "classic"
+                        match self.farms[f as usize].kind {
+                            FarmKind::Classic => "classic",
+                            FarmKind::Stealth => "stealth",
+                            FarmKind::Spread => "spread",
                         },
                     ),
+                    Kind::Crowd(c) => (0, String::new(), c.tactic()),
                     Kind::Organic => (0, String::new(), "organic"),
                     Kind::PowerUser => (0, String::new(), "power_user"),
                     Kind::Fan => (0, String::new(), "fan_club"),

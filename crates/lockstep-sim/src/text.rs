@@ -218,3 +218,50 @@ pub fn vary(rng: &mut ChaCha8Rng, template: &str, spin: bool) -> String {
     let post = EMOJI_VAR[rng.random_range(0..EMOJI_VAR.len())];
     format!("{pre}{s}{post}")
 }
+
+/// Fandom slogans for 控评 (prescribed praise posted so the top comments stay positive) and
+/// 打榜 (chart pushing): real fans post the same words, copied from the fan club's group chat.
+const SLOGANS: &[&str] = &[
+    "全世界最好的哥哥",
+    "控评 好看到犯规",
+    "冲榜 冲冲冲 第一属于你",
+    "新作品太绝了 每一帧都是壁纸",
+    "我们一直都在 永远爱你",
+    "给你全世界的偏爱",
+    "宝藏舞台 值得被更多人看到",
+    "打榜打卡 今天也要加油",
+    "顶流实至名归",
+    "这个造型封神了",
+];
+
+/// Challenge (挑战赛) comments: the hashtag, sometimes with a word.
+const CHALLENGE: &[&str] = &[
+    "#挑战",
+    "#挑战 来了",
+    "#挑战 太上头了",
+    "跟拍",
+    "学会了",
+    "下一个就是我",
+];
+
+/// A fandom's shared slogans (drawn once per fandom).
+pub fn pick_slogans(rng: &mut ChaCha8Rng, k: usize) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = Vec::new();
+    while v.len() < k.min(SLOGANS.len()) {
+        let t = SLOGANS[rng.random_range(0..SLOGANS.len())];
+        if !v.contains(&t) {
+            v.push(t);
+        }
+    }
+    v
+}
+
+/// A challenge viewer's comment: the hashtag (with the challenge's tag name) or an ordinary one.
+pub fn challenge_comment(rng: &mut ChaCha8Rng, tag: &str) -> String {
+    if rng.random_bool(0.5) {
+        let c = CHALLENGE[rng.random_range(0..CHALLENGE.len())];
+        c.replace("挑战", tag)
+    } else {
+        organic_comment(rng)
+    }
+}

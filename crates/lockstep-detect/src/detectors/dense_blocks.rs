@@ -643,6 +643,9 @@ mod tests {
         // necessarily all of them), well away from the organic viewers of those videos.
         for (w, base) in [(0i64, 3 * H), (1, 15 * H)] {
             for c in 0..3i64 {
+                // The clients' uploads are in the log: surely distinct creators.
+                let v = format!("client{w}_{c}");
+                push(&mut b, 0, &format!("owner{w}_{c}"), "publish", &v);
                 for f in 0..10i64 {
                     if (f + c) % 5 == 0 {
                         continue; // 80% participation
@@ -669,6 +672,13 @@ mod tests {
         let mut b = EventStoreBuilder::new();
         background(&mut b);
         for c in 0..3i64 {
+            push(
+                &mut b,
+                0,
+                &format!("owner{c}"),
+                "publish",
+                &format!("client{c}"),
+            );
             for f in 0..10i64 {
                 push(
                     &mut b,

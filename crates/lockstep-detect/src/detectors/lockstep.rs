@@ -72,6 +72,12 @@ pub struct LockstepDetector {
     pub min_share: f64,
     /// Accounts in more bursts than this pair only their first ones (bounds heavy users' cost).
     pub max_bursts_per_account: usize,
+    /// Creators (and sittings) a member must reach in its group's bursts to have any strength.
+    pub min_creators: usize,
+    /// Surely-distinct creators a group's bursts must span.
+    pub min_group_creators: usize,
+    /// Engagements of one member closer than this are one sitting (see `finding`).
+    pub sitting_ms: i64,
     /// −log10 of the chance tail (against its group's bursts) at which a member's strength starts; strength 0.5 is one
     /// order of magnitude above it, 1.0 two.
     pub min_surprise: f64,
@@ -91,6 +97,10 @@ impl Default for LockstepDetector {
             // burst that several farms pass through shares far less with each.
             min_share: 0.2,
             max_bursts_per_account: 200,
+            // A binge of a trend's takes lasts minutes; a farm's campaigns come hours apart.
+            sitting_ms: 3_600_000,
+            min_creators: 3,
+            min_group_creators: 5,
             // On stealth seed 1 (20k accounts) organic accounts pulled into farm components
             // reached at most 1.7; half the farm members exceed 4.7. At 1.0 (seeds 101–103)
             // organic accounts begin to be flagged in classic worlds.
@@ -104,6 +114,8 @@ impl Default for LockstepDetector {
 struct Window {
     /// Share of all engaging events that fall in it.
     share: f64,
+    /// Engaging events in it.
+    events: f64,
     /// Effective number of accounts active in it.
     population: f64,
 }
@@ -124,6 +136,9 @@ struct Burst {
     start: i64,
     /// Population active in the burst's window.
     population: f64,
+    /// The target's engaging events in the window, and all engaging events in the window.
+    events: f64,
+    window_events: f64,
     /// Sorted account ids.
     members: Vec<u32>,
 }
@@ -177,6 +192,7 @@ impl LockstepDetector {
                 .into_iter()
                 .map(|(head, s1, s2)| Window {
                     share: s1 / total,
+                    events: s1,
                     // Between the head count (heavy users collide more often than it suggests:
                     // night owls formed chance blocks) and the activity-weighted population
                     // (which understates the pool light accounts are drawn from: small worlds
@@ -225,10 +241,12 @@ impl LockstepDetector {
             while i < evs.len() {
                 let b = self.bucket(evs[i].0, offset);
                 members.clear();
+                let first = i;
                 while i < evs.len() && self.bucket(evs[i].0, offset) == b {
                     members.push(evs[i].1);
                     i += 1;
                 }
+                let n_events = (i - first) as f64;
                 if members.len() < self.min_burst {
                     continue;
                 }
@@ -243,6 +261,8 @@ impl LockstepDetector {
                         target: t,
                         start: b * self.window_ms - offset,
                         population: window.population,
+                        events: n_events,
+                        window_events: window.events.max(1.0),
                         members: members.clone(),
                     });
                 }
@@ -262,6 +282,7 @@ impl Detector for LockstepDetector {
             return Vec::new();
         }
         let keys = crate::util::creator_keys(store);
+        let nt = store.n_targets() as u32;
         let grids = self.windows(store);
         let bursts: Vec<Burst> = (0..store.n_targets() as u32)
             .into_par_iter()
@@ -383,9 +404,16 @@ impl Detector for LockstepDetector {
                     .collect();
                 gk.sort_unstable();
                 gk.dedup();
+                // Keys of unknown creator may all be one creator: counted once.
                 let best = gk
                     .chunk_by(|x, y| x.0 == y.0)
-                    .map(|c| (c.len(), std::cmp::Reverse(c[0].0)))
+                    .map(|c| {
+                        let keys: Vec<u32> = c.iter().map(|x| x.1).collect();
+                        (
+                            crate::util::sure_creator_count(&keys, nt),
+                            std::cmp::Reverse(c[0].0),
+                        )
+                    })
                     .max()?;
                 (best.0 >= 2).then_some((best.1 .0, run[0].0))
             })
@@ -399,7 +427,7 @@ impl Detector for LockstepDetector {
             .zip(members_of.into_par_iter())
             .filter_map(|(bs, mut members)| {
                 members.sort_unstable();
-                self.finding(&members, bs, &bursts, &activity, total_activity)
+                self.finding(store, &members, bs, &bursts, &activity, total_activity)
             })
             .collect()
     }
@@ -410,6 +438,7 @@ impl LockstepDetector {
     /// `min_group` accounts stand out.
     fn finding(
         &self,
+        store: &EventStore,
         component: &[u32],
         group_bursts: &[u32],
         bursts: &[Burst],
@@ -436,33 +465,57 @@ impl LockstepDetector {
                 .then(bursts[x.0].start.cmp(&bursts[y.0].start))
                 .then(x.0.cmp(&y.0))
         });
-        // Largest burst per key of the group.
-        let mut key_size: Vec<(u32, usize)> = hits
-            .iter()
-            .map(|&(b, _)| (bursts[b].key, bursts[b].members.len()))
-            .collect();
-        key_size.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)));
-        key_size.dedup_by_key(|k| k.0);
         // Per member: on how many of the group's keys it was in one of the group's bursts (x),
         // against λ = Σ_k min(1, size_k · activity share). Strength from the Poisson tail.
         let mut xs: Vec<f64> = Vec::new();
         // (member, key) over the group's bursts, in one pass over their members (scanning every
         // burst per member was quadratic in the group's size at 100M events).
-        let mut member_keys: Vec<(u32, u32)> = Vec::new();
+        let mut member_keys: Vec<(u32, u32, i64)> = Vec::new();
         for &(b, _) in &hits {
             for &a in &bursts[b].members {
                 if component.binary_search(&a).is_ok() {
-                    member_keys.push((a, bursts[b].key));
+                    // When the member engaged the burst's target (its first such event).
+                    let bu = &bursts[b];
+                    let evs = store.events_of_account(a);
+                    let lo = evs.partition_point(|&e| store.ts[e as usize] < bu.start);
+                    let at = evs[lo..]
+                        .iter()
+                        .find(|&&e| store.target[e as usize] == bu.target)
+                        .map_or(bu.start, |&e| store.ts[e as usize]);
+                    member_keys.push((a, bu.key, at));
                 }
             }
         }
         member_keys.sort_unstable();
-        member_keys.dedup();
+        // x = the creators each member surely reached (videos of unknown creator count once
+        // together) or, if fewer, the separate sittings in which it did (its engagements more
+        // than `sitting_ms` apart). One stimulus — a trend, a push, a release — moves a crowd
+        // to many creators in one sitting; only a console returns them again and again.
+        let nt = store.n_targets() as u32;
         let mut n_keys: Vec<(u32, usize)> = member_keys
             .chunk_by(|x, y| x.0 == y.0)
-            .map(|r| (r[0].0, r.len()))
+            .map(|r| {
+                let mut keys: Vec<u32> = r.iter().map(|x| x.1).collect();
+                keys.sort_unstable();
+                keys.dedup();
+                let creators = crate::util::sure_creator_count(&keys, nt);
+                let mut starts: Vec<i64> = r.iter().map(|x| x.2).collect();
+                starts.sort_unstable();
+                let mut occasions = 0;
+                let mut last = i64::MIN;
+                for t in starts {
+                    if last == i64::MIN || t >= last + self.sitting_ms {
+                        occasions += 1;
+                        last = t;
+                    }
+                }
+                (r[0].0, creators.min(occasions))
+            })
             .collect();
         n_keys.sort_unstable();
+        // The group's bursts by key, for the crowd null model below.
+        let mut by_key: Vec<(u32, usize)> = hits.iter().map(|&(b, _)| (bursts[b].key, b)).collect();
+        by_key.sort_unstable();
         let members: Vec<(u32, f32)> = component
             .iter()
             .filter_map(|&a| {
@@ -470,9 +523,43 @@ impl LockstepDetector {
                     .binary_search_by_key(&a, |k| k.0)
                     .map_or(0, |i| n_keys[i].1);
                 let rate = activity[a as usize] as f64 / total_activity;
-                let lambda: f64 = key_size.iter().map(|k| (k.1 as f64 * rate).min(1.0)).sum();
+                // λ = Σ over the group's keys of the chance this account lands in that key's
+                // burst by itself: the larger of its global share of activity times the
+                // burst's size, and the degree-corrected chance from its own activity in the
+                // burst's window (d) and the target's share of that window (n / D):
+                // 1 − exp(−d · n / D). A trend's bingers and a release's fans are busy in
+                // exactly those windows, so their overlap is expected; a farm account that
+                // drops in for one campaign per window is not.
+                let evs = store.events_of_account(a);
+                let lambda: f64 = by_key
+                    .chunk_by(|x, y| x.0 == y.0)
+                    .map(|run| {
+                        run.iter()
+                            .map(|&(_, b)| {
+                                let bu = &bursts[b];
+                                let global = bu.members.len() as f64 * rate;
+                                let lo = evs.partition_point(|&e| store.ts[e as usize] < bu.start);
+                                let hi = evs.partition_point(|&e| {
+                                    store.ts[e as usize] < bu.start + self.window_ms
+                                });
+                                let d = evs[lo..hi]
+                                    .iter()
+                                    .filter(|&&e| engaging(store.action(e)))
+                                    .count() as f64;
+                                let local = 1.0 - (-d * bu.events / bu.window_events).exp();
+                                global.max(local).min(1.0)
+                            })
+                            .fold(0.0f64, f64::max)
+                    })
+                    .sum();
                 let surprise = -poisson_tail(x, lambda).max(1e-300).log10();
-                let s = ((surprise - self.min_surprise) / 2.0).clamp(0.0, 1.0);
+                // One or two creators are a fandom (fans of two idols at both releases), not
+                // coordination across clients.
+                let s = if x >= self.min_creators {
+                    ((surprise - self.min_surprise) / 2.0).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
                 xs.push(x as f64);
                 (s > 0.0).then_some((a, s as f32))
             })
@@ -490,6 +577,13 @@ impl LockstepDetector {
         let mut distinct_keys: Vec<u32> = hits.iter().map(|&(b, _)| bursts[b].key).collect();
         distinct_keys.sort_unstable();
         distinct_keys.dedup();
+        // A handful of creators, visited again and again, is a fandom's idols (fans of several
+        // idols at every release); a console serves many clients.
+        if crate::util::sure_creator_count(&distinct_keys, store.n_targets() as u32)
+            < self.min_group_creators
+        {
+            return None;
+        }
         let span = hits.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &(b, _)| {
             let s = bursts[b].start;
             (lo.min(s), hi.max(s + self.window_ms))
@@ -594,16 +688,25 @@ mod tests {
         assert!(poisson_tail(10, 0.01) < 1e-25);
     }
 
-    #[test]
-    fn a_planted_campaign_group_is_found() {
+    /// 12 farm accounts hit 6 client videos 4 hours apart, each within an hour; the clients'
+    /// uploads are in the log when `published`.
+    fn campaigns(published: bool) -> lockstep_core::EventStore {
         let mut b = EventStoreBuilder::new();
         background(&mut b);
-        // 12 farm accounts hit 4 client videos (spread over the day), each within an hour.
-        for c in 0..4i64 {
+        for c in 0..6i64 {
+            if published {
+                push(
+                    &mut b,
+                    0,
+                    &format!("creator{c}"),
+                    "publish",
+                    &format!("client{c}"),
+                );
+            }
             for f in 0..12i64 {
                 push(
                     &mut b,
-                    c * 5 * H + f * 60_000,
+                    c * 4 * H + f * 60_000,
                     &format!("farm{f}"),
                     "like",
                     &format!("client{c}"),
@@ -620,18 +723,95 @@ mod tests {
                 );
             }
         }
-        let s = b.finish();
+        b.finish()
+    }
+
+    #[test]
+    fn a_planted_campaign_group_is_found() {
+        let s = campaigns(true);
         let f = LockstepDetector::default().detect(&s);
         assert_eq!(f.len(), 1, "{f:?}");
         let names = f[0].member_names(&s);
         assert_eq!(names.len(), 12);
         assert!(names.iter().all(|n| n.starts_with("farm")));
-        // Four keys against λ ≈ 0.17 expected: strong enough to flag on its own.
+        // Six creators against a small λ: strong enough to flag on its own.
         assert!(
             f[0].members.iter().all(|&(_, w)| w >= 0.5),
             "{:?}",
             f[0].members
         );
+    }
+
+    #[test]
+    fn videos_of_unknown_creator_may_be_one_creators() {
+        // The same campaigns, but nothing in the log says who uploaded the four videos: they
+        // may be one idol's releases, and fans at four releases are not coordination.
+        assert!(LockstepDetector::default()
+            .detect(&campaigns(false))
+            .is_empty());
+    }
+
+    /// 30 bingers like 8 creators' takes on one trend in one evening sitting (minutes apart):
+    /// the evening's common cause explains them. With `apart`, the same
+    /// accounts return to the same creators 4 hours apart each time — a console's campaigns.
+    fn trend(apart: bool) -> lockstep_core::EventStore {
+        let mut b = EventStoreBuilder::new();
+        background(&mut b);
+        for c in 0..10i64 {
+            push(
+                &mut b,
+                0,
+                &format!("maker{c}"),
+                "publish",
+                &format!("take{c}"),
+            );
+        }
+        for u in 0..30i64 {
+            for k in 0..8i64 {
+                let c = k;
+                let ts = if apart {
+                    k * 4 * H + u * 20_000
+                } else {
+                    20 * H + u * 20_000 + k * 90_000
+                };
+                push(&mut b, ts, &format!("fan{u}"), "like", &format!("take{c}"));
+            }
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn a_trend_binged_in_one_sitting_is_not_a_group() {
+        let det = LockstepDetector::default();
+        assert!(det.detect(&trend(false)).is_empty());
+        // Guard: the same co-engagement spread over separate sittings is found.
+        let f = det.detect(&trend(true));
+        assert!(!f.is_empty() && f[0].members.len() >= 20, "{f:?}");
+    }
+
+    #[test]
+    fn fans_of_two_idols_are_not_a_group() {
+        let mut b = EventStoreBuilder::new();
+        background(&mut b);
+        // Two idols (uploads in the log) release three times each; 20 fans of both like
+        // every release within minutes.
+        for idol in 0..2i64 {
+            for r in 0..3i64 {
+                let v = format!("idol{idol}_v{r}");
+                let t0 = (idol * 4 + r * 8) * H;
+                push(&mut b, t0, &format!("idol{idol}"), "publish", &v);
+                for f in 0..20i64 {
+                    push(
+                        &mut b,
+                        t0 + 60_000 + f * 5_000,
+                        &format!("fan{f}"),
+                        "like",
+                        &v,
+                    );
+                }
+            }
+        }
+        assert!(LockstepDetector::default().detect(&b.finish()).is_empty());
     }
 
     #[test]

@@ -440,6 +440,14 @@ mod tests {
         background(&mut b);
         // 10 ring accounts like 6 client videos, each campaign spread over 2 hours.
         for c in 0..6i64 {
+            // The clients' uploads are in the log: surely distinct creators.
+            push(
+                &mut b,
+                0,
+                &format!("owner{c}"),
+                "publish",
+                &format!("client{c}"),
+            );
             for f in 0..10i64 {
                 push(
                     &mut b,

@@ -41,6 +41,10 @@ pub struct TemplateCommentDetector {
     pub similarity: f64,
     /// Share of a template's uses that must fall inside template bursts.
     pub min_burst_share: f64,
+    /// Share of the target's engaging accounts in the window that a template burst's posters
+    /// must make up: a console's template fills its campaign's comment section, while a crowd's
+    /// slogan (a fandom's 控评, a challenge's hashtag) is one voice among many on a popular video.
+    pub min_audience_share: f64,
     pub min_group: usize,
 }
 
@@ -52,8 +56,33 @@ impl Default for TemplateCommentDetector {
             min_chars: 6,
             similarity: 0.25,
             min_burst_share: 0.5,
+            min_audience_share: 0.2,
             min_group: 5,
         }
+    }
+}
+
+impl TemplateCommentDetector {
+    /// Distinct accounts engaging `target` in window `w` (grid-tagged as in `detect`).
+    fn audience(&self, store: &EventStore, target: u32, w: i64) -> usize {
+        let offset = if w.rem_euclid(2) == 1 {
+            self.window_ms / 2
+        } else {
+            0
+        };
+        let start = w.div_euclid(2) * self.window_ms - offset;
+        let mut accs: Vec<u32> = store
+            .events_on_target(target)
+            .iter()
+            .filter(|&&e| {
+                let t = store.ts[e as usize];
+                t >= start && t < start + self.window_ms
+            })
+            .map(|&e| store.account[e as usize])
+            .collect();
+        accs.sort_unstable();
+        accs.dedup();
+        accs.len()
     }
 }
 
@@ -86,7 +115,10 @@ impl Detector for TemplateCommentDetector {
         for run in rows.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
             let mut accounts: Vec<u32> = run.iter().map(|r| r.3).collect();
             accounts.dedup();
-            if accounts.len() >= self.min_accounts {
+            if accounts.len() >= self.min_accounts
+                && accounts.len() as f64
+                    >= self.min_audience_share * self.audience(store, run[0].1, run[0].2) as f64
+            {
                 bursts.push((
                     run[0].0,
                     run[0].1,
@@ -124,6 +156,7 @@ impl Detector for TemplateCommentDetector {
         // One campaign appears in both grids, and a fan club comments on every release of one
         // idol: count distinct creators (keys) per account, not bursts.
         let keys = crate::util::creator_keys(store);
+        let nt = store.n_targets() as u32;
         let mut per_account: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         let mut uf = UnionFind::new(store.n_accounts());
         for (_, target, accounts, _) in &bursts {
@@ -165,7 +198,8 @@ impl Detector for TemplateCommentDetector {
                 let strengths: Vec<(u32, f32)> = members
                     .iter()
                     .map(|a| {
-                        let k = per_account[a].len() as f32;
+                        // Videos of unknown creator may all be one idol's: counted once.
+                        let k = crate::util::sure_creator_count(&per_account[a], nt) as f32;
                         (*a, (0.25 * k).min(0.75))
                     })
                     .collect();
@@ -245,6 +279,7 @@ impl Detector for TemplateCommentDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::push;
     use lockstep_core::{EventStoreBuilder, RawEvent};
 
     fn comment(b: &mut EventStoreBuilder, ts: i64, acc: &str, target: &str, text: &str) {
@@ -269,6 +304,8 @@ mod tests {
             "太好看了 已关注 回关一下🔥",
         ];
         for (c, target) in ["v1", "v2"].iter().enumerate() {
+            // Two clients' uploads, so the campaigns surely reach two creators.
+            push(&mut b, 0, &format!("client{c}"), "publish", target);
             for f in 0..8 {
                 comment(
                     &mut b,
@@ -303,5 +340,43 @@ mod tests {
             .shared
             .iter()
             .any(|s| s.kind == "template" && s.accounts == 8));
+    }
+
+    /// Eight fans post one slogan on two idols' releases. With 60 other fans liking each
+    /// release in the same hours, the slogan is one voice in a crowd (控评), not a campaign;
+    /// on two quiet videos the same eight comments fill the comment section.
+    fn slogans(crowd: bool) -> Vec<Finding> {
+        let mut b = EventStoreBuilder::new();
+        for (c, target) in ["rel1", "rel2"].iter().enumerate() {
+            let t0 = c as i64 * 20_000_000;
+            push(&mut b, t0, &format!("idol{c}"), "publish", target);
+            for f in 0..8 {
+                comment(
+                    &mut b,
+                    t0 + f * 30_000,
+                    &format!("fan{f}"),
+                    target,
+                    "全世界最好的哥哥",
+                );
+            }
+            if crowd {
+                for u in 0..60 {
+                    push(
+                        &mut b,
+                        t0 + u * 10_000,
+                        &format!("crowd{u}"),
+                        "like",
+                        target,
+                    );
+                }
+            }
+        }
+        TemplateCommentDetector::default().detect(&b.finish())
+    }
+
+    #[test]
+    fn a_slogan_among_a_crowd_is_not_a_template_campaign() {
+        assert!(slogans(true).is_empty());
+        assert_eq!(slogans(false).len(), 1);
     }
 }
