@@ -42,7 +42,7 @@ enum Cmd {
     Detect(DetectArgs),
     /// Write a synthetic event log with ground truth (organic traffic, hard negatives, farms).
     Simulate {
-        /// classic, stealth, organic or mixed.
+        /// classic, stealth, organic, mixed, crowds (organic crowds, no farms) or spread (many-client farms).
         #[arg(long, default_value = "mixed", value_parser = clap::builder::PossibleValuesParser::new(lockstep_sim::Scenario::NAMES))]
         scenario: String,
         #[arg(long, default_value_t = 1)]

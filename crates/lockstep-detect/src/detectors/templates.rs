@@ -12,7 +12,11 @@
 //! template is used almost only in its campaigns. Near-duplicates are grouped by leader
 //! clustering, so organic sentences sharing a subject do not chain into one mega-template.
 //!
-//! A member's strength grows with the number of distinct creators (see
+//! (v2) A template burst must also make up `min_audience_share` (0.2) of the target's engaging
+//! accounts in its window: a fandom's slogan (控评) or a challenge's hashtag is one voice among
+//! hundreds on a popular release, a console's template fills its campaign's comments.
+//!
+//! A member's strength grows with the number of surely-distinct creators (see
 //! [`crate::util::creator_keys`]) on whose targets it took part in template bursts: one is weak —
 //! fans comment the same words on every release of their idol — three are strong. Accounts that
 //! shared a template burst form a group.
@@ -27,7 +31,7 @@ use rustc_hash::FxHashMap;
 
 pub const ID: DetectorId = DetectorId {
     id: "template_comments",
-    version: 1,
+    version: 2,
 };
 
 #[derive(Debug, Clone)]
