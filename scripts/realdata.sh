@@ -57,6 +57,7 @@ conv() { # name from input
 conv movielens movielens "$data/movielens-small/ratings.csv"
 conv bitcoin-otc bitcoin-otc "$data/bitcoin-otc"
 conv vews vews "$data/vews/vews_v1.1.tar.gz"
+conv higgs higgs "$data/higgs-twitter/higgs-activity_time.txt.gz"
 [ -s "$work/darpa.parquet" ] && [ -s "$work/darpa.event-labels.txt" ] || $bin convert --from darpa "$data/darpa/darpa_original.zip" --out "$work/darpa.parquet" --labels "$work/darpa.labels.csv" --event-labels "$work/darpa.event-labels.txt" 2> "$work/darpa.convert.log"
 for y in YelpChi YelpNYC YelpZip; do conv "$y" yelp "$data/yelp/$y/metadata.gz"; done
 echo "| data | accounts | bad | base rate | AP | ROC-AUC | flagged | precision | good accounts flagged | detect wall |"
@@ -64,6 +65,7 @@ echo "|---|---|---|---|---|---|---|---|---|---|"
 row movielens "$work/movielens.parquet" "$work/movielens.labels.csv"
 row bitcoin-otc "$work/bitcoin-otc.parquet" "$work/bitcoin-otc.labels.csv"
 row vews "$work/vews.parquet" "$work/vews.labels.csv"
+row higgs "$work/higgs.parquet" "$work/higgs.labels.csv"
 row darpa "$work/darpa.parquet" "$work/darpa.labels.csv"
 for y in YelpChi YelpNYC YelpZip; do
   row "$y" "$work/$y.parquet" "$work/$y.labels.csv"

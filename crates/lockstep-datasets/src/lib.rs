@@ -8,6 +8,7 @@
 //! | VEWS `vews_v1.1.tar.gz` | an edit = `comment` on the page at its second | `users.tsv`: vandal = 1 |
 //! | Bitcoin-OTC `otc_network.csv` | a rating = `follow` of the rated node at its time, `rating` −10…10 | `otc_gt.csv`: −1 = 1, +1 = 0 (others unlabelled) |
 //! | MovieLens `ratings.csv` | a rating = `like` of the movie at its second, `rating` 0.5…5 | all 0 (organic) |
+//! | Higgs Twitter `higgs-activity_time.txt.gz` | A retweeted B = `share` of account B, a reply or mention = `comment` on B, at its second | all 0 (a real organic crowd, unlabelled) |
 //!
 //! Rows that cannot be converted are skipped, counted and reported with their first examples
 //! (DARPA has ten rows dated `07/32/1998`); nothing is dropped silently.
@@ -38,10 +39,12 @@ pub enum Dataset {
     Vews,
     BitcoinOtc,
     Movielens,
+    Higgs,
 }
 
 impl Dataset {
-    pub const NAMES: [&'static str; 5] = ["yelp", "darpa", "vews", "bitcoin-otc", "movielens"];
+    pub const NAMES: [&'static str; 6] =
+        ["yelp", "darpa", "vews", "bitcoin-otc", "movielens", "higgs"];
     pub fn parse(s: &str) -> Option<Dataset> {
         Some(match s {
             "yelp" => Dataset::Yelp,
@@ -49,6 +52,7 @@ impl Dataset {
             "vews" => Dataset::Vews,
             "bitcoin-otc" => Dataset::BitcoinOtc,
             "movielens" => Dataset::Movielens,
+            "higgs" => Dataset::Higgs,
             _ => return None,
         })
     }
@@ -154,6 +158,7 @@ pub fn convert(
         Dataset::Vews => vews(input, out),
         Dataset::BitcoinOtc => bitcoin_otc(input, out),
         Dataset::Movielens => movielens(input, out),
+        Dataset::Higgs => higgs(input, out),
     }
 }
 
@@ -294,6 +299,41 @@ fn vews(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertE
     Ok(rep)
 }
 
+/// Higgs Twitter activity (`userA userB unix_seconds RT|MT|RE`, gzip): the world reacting to one
+/// announcement. Both users become accounts `u<id>`, so the target of a retweet or reply is an
+/// account and counts as its own creator. Every acting user is labelled 0.
+fn higgs(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertError> {
+    let mut rep = ConvertReport::default();
+    let mut rows: Vec<(i64, String, Action, String)> = Vec::new();
+    for (i, line) in open_text(path)?.lines().enumerate() {
+        let line = line.map_err(io_err(path))?;
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let ts = f.get(2).and_then(|t| t.parse::<i64>().ok());
+        let action = match f.get(3).copied() {
+            Some("RT") => Some(Action::Share),
+            Some("RE" | "MT") => Some(Action::Comment),
+            _ => None,
+        };
+        match (f.len() == 4, ts, action) {
+            (true, Some(t), Some(a)) => {
+                rows.push((t * 1000, format!("u{}", f[0]), a, format!("u{}", f[1])))
+            }
+            _ => rep.skip(
+                i as u64 + 1,
+                "expected userA userB unix_seconds RT|MT|RE",
+                &line,
+            ),
+        }
+    }
+    rows.sort();
+    for (ts, account, action, target) in &rows {
+        out.write(&event(*ts, account, *action, target))?;
+        rep.events += 1;
+        rep.label(account, false);
+    }
+    Ok(rep)
+}
+
 /// `otc_network.csv` (`rater,ratee,rating,unix_time`) and `otc_gt.csv` beside it.
 fn bitcoin_otc(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertError> {
     let dir = std::path::Path::new(path);
@@ -399,6 +439,27 @@ mod tests {
         let s = b.finish();
         assert_eq!(s.len(), 3);
         assert_eq!(s.ts[0], day_ms("2013-05-16").unwrap());
+    }
+
+    #[test]
+    fn higgs_retweets_are_shares_of_accounts_and_bad_rows_are_counted() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("higgs.txt");
+        std::fs::write(
+            &p,
+            "376989 50329 1341101181 RT\n223789 213163 1341100972 MT\n1 2 x RT\n3 4 5 LIKE\n",
+        )
+        .unwrap();
+        let mut b = EventStoreBuilder::new();
+        let rep = convert(Dataset::Higgs, p.to_str().unwrap(), &mut b).unwrap();
+        assert_eq!((rep.events, rep.skipped), (2, 2));
+        assert_eq!(rep.labels.len(), 2);
+        let s = b.finish();
+        // Written in time order: the mention (earlier) first.
+        assert_eq!(s.ts[0], 1_341_100_972_000);
+        assert_eq!(s.action(0), Action::Comment);
+        assert_eq!(s.targets.name(s.target[1]), "u50329");
+        assert_eq!(s.action(1), Action::Share);
     }
 
     #[test]
