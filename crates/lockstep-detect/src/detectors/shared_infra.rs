@@ -196,13 +196,16 @@ impl Detector for SharedInfraDetector {
         let comps = uf.components(self.min_group);
         comps
             .into_par_iter()
-            .filter_map(|members| self.finding(store, &members, &hub))
+            .flat_map_iter(|members| self.finding(store, &members, &hub))
             .collect()
     }
 }
 
 impl SharedInfraDetector {
-    fn finding(&self, store: &EventStore, members: &[u32], hub: &[bool]) -> Option<Finding> {
+    /// The component's finding — split in two when some members share devices and others only
+    /// IPs: a member behind the same NAT or proxy as a phone that carries several accounts has
+    /// not itself shared a device (its evidence is context; see [`crate::Family`]).
+    fn finding(&self, store: &EventStore, members: &[u32], hub: &[bool]) -> Vec<Finding> {
         use std::collections::BTreeMap;
         let n = members.len();
         let mut devs: BTreeMap<u32, u32> = BTreeMap::new();
@@ -250,10 +253,15 @@ impl SharedInfraDetector {
         };
         let mut total_events = 0u64;
         let mut shared_events = 0u64;
+        let mut on_shared_device: Vec<bool> = Vec::with_capacity(members.len());
         let strengths: Vec<(u32, f32)> = members
             .iter()
             .map(|&a| {
                 let evs = store.events_of_account(a);
+                on_shared_device.push(evs.iter().any(|&e| {
+                    let d = store.device[e as usize];
+                    d != NONE_ID && shared_dev(d)
+                }));
                 let s = evs
                     .iter()
                     .filter(|&&e| {
@@ -270,7 +278,7 @@ impl SharedInfraDetector {
             .collect();
         let concentration = shared_events as f64 / total_events.max(1) as f64;
         if size_factor * per_ip * concentration < 0.05 {
-            return None;
+            return Vec::new();
         }
         let mut shared: Vec<SharedValue> = Vec::new();
         let mut dv: Vec<(u32, u32)> = devs
@@ -312,7 +320,7 @@ impl SharedInfraDetector {
         } else {
             "ip_cluster"
         };
-        Some(Finding {
+        let main = Finding {
             links_members: true,
             detector: ID,
             label: Label { label1: "group_control", label2: "shared_infrastructure", label3 },
@@ -334,7 +342,34 @@ impl SharedInfraDetector {
                 devs.len(),
                 concentration * 100.0
             ),
-        })
+        };
+        if n_rot == 0 || on_shared_device.iter().all(|&x| x) {
+            return vec![main];
+        }
+        // Members that never used a shared device: the same cluster, as context.
+        let (with_dev, without): (Vec<_>, Vec<_>) = main
+            .members
+            .iter()
+            .zip(&on_shared_device)
+            .partition(|(_, &d)| d);
+        let with_dev: Vec<(u32, f32)> = with_dev.into_iter().map(|(m, _)| *m).collect();
+        let without: Vec<(u32, f32)> = without.into_iter().map(|(m, _)| *m).collect();
+        let context = Finding {
+            label: Label {
+                label1: "group_control",
+                label2: "shared_infrastructure",
+                label3: "ip_cluster",
+            },
+            members: without,
+            ..main.clone()
+        };
+        vec![
+            Finding {
+                members: with_dev,
+                ..main
+            },
+            context,
+        ]
     }
 }
 
