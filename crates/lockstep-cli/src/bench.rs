@@ -44,6 +44,7 @@ fn main() {
                             seed: 42,
                             accounts,
                             days: 1,
+                            creator_column: false,
                         };
                         lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
                         w.finish().unwrap();
@@ -99,6 +100,7 @@ fn scale(args: &[String]) {
                 // ~15 events per account-day in the mixed scenario.
                 accounts: (n / 15).max(1000) as usize,
                 days: 1,
+                creator_column: false,
             };
             lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
             w.finish().unwrap();

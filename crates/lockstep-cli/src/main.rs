@@ -37,7 +37,7 @@ struct Cli {
 enum Cmd {
     /// Detect farm accounts and groups; write accounts.csv, groups.json, videos.csv, report.html.
     #[command(
-        after_help = "Input columns: ts (epoch ms or RFC 3339), account, action (view|like|comment|share|follow|dm|publish|login),\ntarget; optional device, ip, watch_ms, video_ms, text, rating. Extra columns are ignored.\n\nExamples:\n  lockstep detect day.csv.gz --out out/\n  zcat day.jsonl.gz | lockstep detect - --format jsonl --out out/ --max-bad-rows 100"
+        after_help = "Input columns: ts (epoch ms or RFC 3339), account, action (view|like|comment|share|follow|dm|publish|login),\ntarget; optional device, ip, watch_ms, video_ms, text, rating, creator. Extra columns are ignored.\n\nExamples:\n  lockstep detect day.csv.gz --out out/\n  zcat day.jsonl.gz | lockstep detect - --format jsonl --out out/ --max-bad-rows 100"
     )]
     Detect(DetectArgs),
     /// Write a synthetic event log with ground truth (organic traffic, hard negatives, farms).
@@ -60,6 +60,9 @@ enum Cmd {
         /// truth.csv: per video organic and farm counts.
         #[arg(long)]
         truth: Option<String>,
+        /// Also write the `creator` column (each video's owner), as platforms that log it do.
+        #[arg(long)]
+        creator_column: bool,
     },
     /// Print the evidence for one group (G3) or account, from detect's output directory.
     #[command(
@@ -228,11 +231,15 @@ fn main() -> ExitCode {
             out,
             labels,
             truth,
+            creator_column,
         } => simulate(
-            &scenario,
-            seed,
-            accounts,
-            days,
+            lockstep_sim::SimConfig {
+                scenario: lockstep_sim::Scenario::parse(&scenario).expect("clap checked the name"),
+                seed,
+                accounts,
+                days,
+                creator_column,
+            },
             &out,
             labels.as_deref(),
             truth.as_deref(),
@@ -547,22 +554,12 @@ fn detect(args: &DetectArgs) -> Result<(), Failure> {
 }
 
 fn simulate(
-    scenario: &str,
-    seed: u64,
-    accounts: usize,
-    days: u32,
+    cfg: lockstep_sim::SimConfig,
     out: &str,
     labels: Option<&str>,
     truth: Option<&str>,
 ) -> Result<(), Failure> {
     let t0 = Instant::now();
-    let scenario = lockstep_sim::Scenario::parse(scenario).expect("clap checked the name");
-    let cfg = lockstep_sim::SimConfig {
-        scenario,
-        seed,
-        accounts,
-        days,
-    };
     let mut w = lockstep_io::open_event_writer(out).map_err(|e| Failure {
         code: exit::OUTPUT,
         err: e.into(),
@@ -588,8 +585,9 @@ fn simulate(
     let farm = res.labels.iter().filter(|l| l.label == 1).count();
     let secs = t0.elapsed().as_secs_f64();
     eprintln!(
-        "lockstep simulate: {} scenario, seed {seed}: {} events, {} accounts ({} farm) in {:.2}s ({:.2}M events/s) → {out}",
-        scenario.name(),
+        "lockstep simulate: {} scenario, seed {}: {} events, {} accounts ({} farm) in {:.2}s ({:.2}M events/s) → {out}",
+        cfg.scenario.name(),
+        cfg.seed,
         res.events,
         res.labels.len(),
         farm,

@@ -159,9 +159,12 @@ pub fn parse_rating(s: &str) -> Result<Option<f32>, InvalidValue> {
 }
 
 /// The input columns, in contract order. `ts`, `account`, `action`, `target` are required.
-pub const COLUMNS: [&str; 10] = [
+pub const COLUMNS: [&str; COLUMN_COUNT] = [
     "ts", "account", "action", "target", "device", "ip", "watch_ms", "video_ms", "text", "rating",
+    "creator",
 ];
+/// How many input columns there are (readers size their per-row buffers by it).
+pub const COLUMN_COUNT: usize = 11;
 pub const REQUIRED_COLUMNS: [&str; 4] = ["ts", "account", "action", "target"];
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub mod event;
 pub mod intern;
 pub mod store;
 
-pub use event::{format_ts, parse_ts, Action, COLUMNS, REQUIRED_COLUMNS};
+pub use event::{format_ts, parse_ts, Action, COLUMNS, COLUMN_COUNT, REQUIRED_COLUMNS};
 pub use intern::{Interner, NONE_ID};
 pub use store::{
     clip_value, Csr, EventBatch, EventStore, EventStoreBuilder, FieldError, RawEvent, TypedEvent,

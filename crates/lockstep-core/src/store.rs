@@ -60,6 +60,7 @@ pub struct RawEvent<'a> {
     pub video_ms: Option<&'a str>,
     pub text: Option<&'a str>,
     pub rating: Option<&'a str>,
+    pub creator: Option<&'a str>,
 }
 
 /// A validated event with owned-free, typed fields (used by the simulator and by typed readers).
@@ -76,6 +77,8 @@ pub struct TypedEvent<'a> {
     pub text: Option<&'a str>,
     /// A rating that came with the event (review stars, trust score), if the input has one.
     pub rating: Option<f32>,
+    /// The target's owner (the video's creator), if the log names it.
+    pub creator: Option<&'a str>,
 }
 
 impl<'a> TypedEvent<'a> {
@@ -116,6 +119,7 @@ impl<'a> TypedEvent<'a> {
                     .map_err(|_| FieldError::new("rating", v, "not a finite number"))?,
                 None => None,
             },
+            creator: opt(r.creator),
         })
     }
 
@@ -152,6 +156,7 @@ pub struct EventBatch {
     device: Vec<(u32, u32)>,
     ip: Vec<(u32, u32)>,
     text: Vec<(u32, u32)>,
+    creator: Vec<(u32, u32)>,
 }
 
 impl EventBatch {
@@ -205,6 +210,8 @@ impl EventBatch {
         self.ip.push(r);
         let r = self.put(e.text);
         self.text.push(r);
+        let r = self.put(e.creator);
+        self.creator.push(r);
         Ok(())
     }
 
@@ -220,6 +227,7 @@ impl EventBatch {
         self.device.clear();
         self.ip.clear();
         self.text.clear();
+        self.creator.clear();
     }
 }
 
@@ -294,6 +302,10 @@ pub struct EventStore {
     pub devices: Interner,
     pub ips: Interner,
     pub texts: Interner,
+    /// Creator names (the `creator` column), and each target's creator id into it, or
+    /// [`NONE_ID`] (empty when the input never names one). The first name given wins.
+    pub creators: Interner,
+    pub target_creator: Vec<u32>,
     by_account: Csr,
     by_target: Csr,
 }
@@ -365,6 +377,13 @@ impl EventStore {
     pub fn rating_of(&self, e: u32) -> Option<f32> {
         self.rating.get(e as usize).copied().filter(|r| !r.is_nan())
     }
+    /// The creator the log names for target `t` (the `creator` column), if any.
+    pub fn creator_of_target(&self, t: u32) -> Option<&str> {
+        match self.target_creator.get(t as usize) {
+            Some(&c) if c != NONE_ID => Some(self.creators.name(c)),
+            _ => None,
+        }
+    }
     /// Whether any event carries a rating.
     pub fn has_ratings(&self) -> bool {
         !self.rating.is_empty()
@@ -395,6 +414,17 @@ impl EventStore {
             + self.devices.heap_bytes()
             + self.ips.heap_bytes()
             + self.texts.heap_bytes()
+    }
+}
+
+/// Record target `t`'s creator unless one is known already (a video has one owner; the first
+/// name the log gives wins). The per-target column is allocated at the first creator.
+fn set_creator(col: &mut Vec<u32>, creators: &mut Interner, t: usize, name: &str) {
+    if col.len() <= t {
+        col.resize(t + 1, NONE_ID);
+    }
+    if col[t] == NONE_ID {
+        col[t] = creators.intern(name);
     }
 }
 
@@ -430,6 +460,7 @@ impl EventStoreBuilder {
                 devices: Interner::new(),
                 ips: Interner::new(),
                 texts: Interner::new(),
+                creators: Interner::new(),
                 ..Default::default()
             },
         }
@@ -480,6 +511,10 @@ impl EventStoreBuilder {
         s.video_ms.push(e.video_ms.unwrap_or(NO_MS));
         s.text.push(e.text.map_or(NONE_ID, |t| s.texts.intern(t)));
         push_rating(&mut s.rating, s.ts.len() - 1, e.rating);
+        if let Some(c) = e.creator {
+            let t = *s.target.last().expect("just pushed") as usize;
+            set_creator(&mut s.target_creator, &mut s.creators, t, c);
+        }
         Ok(())
     }
 
@@ -546,6 +581,13 @@ impl EventStoreBuilder {
             s.rating.extend_from_slice(&b.rating);
             s.rating.resize(s.ts.len(), f32::NAN);
         }
+        let start = s.ts.len() - b.ts.len();
+        for (i, &r) in b.creator.iter().enumerate() {
+            if let Some(c) = b.opt(r) {
+                let t = s.target[start + i] as usize;
+                set_creator(&mut s.target_creator, &mut s.creators, t, c);
+            }
+        }
         batch.clear();
         Ok(())
     }
@@ -588,6 +630,9 @@ impl EventStoreBuilder {
         s.video_ms.shrink_to_fit();
         s.text.shrink_to_fit();
         s.rating.shrink_to_fit();
+        if !s.target_creator.is_empty() {
+            s.target_creator.resize(s.targets.len(), NONE_ID);
+        }
         s.by_account = Csr::build(&s.account, s.accounts.len());
         s.by_target = Csr::build(&s.target, s.targets.len());
         s

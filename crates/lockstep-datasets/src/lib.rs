@@ -133,6 +133,7 @@ fn event<'a>(ts: i64, account: &'a str, action: Action, target: &'a str) -> Type
         video_ms: None,
         text: None,
         rating: None,
+        creator: None,
     }
 }
 
@@ -193,6 +194,7 @@ fn yelp(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertE
         let (user, product) = (format!("u{}", f[0]), format!("p{}", f[1]));
         out.write(&TypedEvent {
             rating: Some(stars),
+            creator: None,
             ..event(ts, &user, Action::Like, &product)
         })?;
         rep.events += 1;
@@ -384,6 +386,7 @@ fn write_ratings(
     for (ts, account, target, r) in rows.iter() {
         out.write(&TypedEvent {
             rating: Some(*r),
+            creator: None,
             ..event(*ts, account, action, target)
         })?;
         rep.events += 1;

@@ -217,7 +217,8 @@ pub fn top_targets(store: &EventStore, members: &[u32], k: usize) -> Vec<u32> {
 pub const FOLLOW_AFTER_ENGAGING_MS: i64 = 60_000;
 
 /// The creator behind each target, as a key: `n_targets + account` when the target is an
-/// account (follow, DM), when a `publish` event names its publisher, or, failing that, when
+/// account (follow, DM), when the `creator` column names it (`n_targets + n_accounts + creator`
+/// for a creator that never acts), when a `publish` event names its publisher, or, failing that, when
 /// accounts followed an account right after engaging the video (within
 /// [`FOLLOW_AFTER_ENGAGING_MS`]; the most-named account wins, ties to the smallest id);
 /// otherwise the target itself — a video of *unknown* creator, which may belong to anyone (see
@@ -234,11 +235,22 @@ pub fn creator_keys(store: &EventStore) -> Vec<u32> {
                 .map_or(t, |a| nt + a)
         })
         .collect();
+    // `published` marks targets whose creator the log states (a `creator` cell or a publish).
     let mut published = vec![false; nt as usize];
     for e in 0..store.len() {
         if store.action[e] == Action::Publish as u8 {
             key[store.target[e] as usize] = nt + store.account[e];
             published[store.target[e] as usize] = true;
+        }
+    }
+    // The `creator` column is the platform's own record: it wins. A creator that never acts in
+    // the log gets a key of its own past the accounts.
+    let na = store.n_accounts() as u32;
+    for (t, &c) in store.target_creator.iter().enumerate() {
+        if c != lockstep_core::NONE_ID {
+            let name = store.creators.name(c);
+            key[t] = store.accounts.get(name).map_or(nt + na + c, |a| nt + a);
+            published[t] = true;
         }
     }
     // Votes (video, followed account) from follows right after engaging a video.
@@ -296,6 +308,19 @@ pub fn creator_keys(store: &EventStore) -> Vec<u32> {
         i = j;
     }
     key
+}
+
+/// The name behind a creator key (see [`creator_keys`]): the video's, the account's, or the
+/// name in the `creator` column.
+pub fn key_name(store: &EventStore, key: u32) -> &str {
+    let (nt, na) = (store.n_targets() as u32, store.n_accounts() as u32);
+    if key < nt {
+        store.targets.name(key)
+    } else if key < nt + na {
+        store.accounts.name(key - nt)
+    } else {
+        store.creators.name(key - nt - na)
+    }
 }
 
 /// Whether a creator key (see [`creator_keys`]) names a known creator (an account).
@@ -561,6 +586,30 @@ mod tests {
         assert_eq!(sure_creator_count(&[3, 4, 5], 10), 1);
         assert_eq!(sure_creator_count(&[3, 11, 12], 10), 3);
         assert_eq!(sure_creator_count(&[11, 12], 10), 2);
+    }
+
+    #[test]
+    fn the_creator_column_names_creators() {
+        let mut b = lockstep_core::EventStoreBuilder::new();
+        for (acc, v, c) in [("a", "v1", "c1"), ("b", "v2", "c1"), ("a", "v3", "c2")] {
+            b.push_raw(&lockstep_core::RawEvent {
+                ts: "1000",
+                account: acc,
+                action: "like",
+                target: v,
+                creator: Some(c),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        let s = b.finish();
+        let keys = creator_keys(&s);
+        let nt = s.n_targets() as u32;
+        let v = |n: &str| s.targets.get(n).unwrap() as usize;
+        assert_eq!(keys[v("v1")], keys[v("v2")]);
+        assert_ne!(keys[v("v1")], keys[v("v3")]);
+        assert!(surely_two_creators([keys[v("v1")], keys[v("v3")]], nt));
+        assert_eq!(s.creator_of_target(v("v3") as u32), Some("c2"));
     }
 
     #[test]

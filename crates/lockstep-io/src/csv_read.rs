@@ -1,15 +1,15 @@
 //! CSV (or TSV) with a header row. The delimiter is sniffed from the header line.
 
 use crate::{BadRow, Location, ReadError, RowSink};
-use lockstep_core::{RawEvent, COLUMNS, REQUIRED_COLUMNS};
+use lockstep_core::{RawEvent, COLUMNS, COLUMN_COUNT, REQUIRED_COLUMNS};
 use std::io::BufRead;
 
 /// Column positions of the contract columns in a header, in [`COLUMNS`] order.
 pub(crate) fn map_header<'h>(
     path: &str,
     names: impl Iterator<Item = &'h str>,
-) -> Result<[Option<usize>; 10], ReadError> {
-    let mut idx = [None; 10];
+) -> Result<[Option<usize>; COLUMN_COUNT], ReadError> {
+    let mut idx = [None; COLUMN_COUNT];
     let mut found = Vec::new();
     for (i, name) in names.enumerate() {
         let n = name
@@ -97,7 +97,7 @@ type FieldFail = (&'static str, String, String);
 #[inline]
 fn fields<'r>(
     rec: &'r csv::ByteRecord,
-    idx: &[Option<usize>; 10],
+    idx: &[Option<usize>; COLUMN_COUNT],
     n_fields: usize,
 ) -> Result<RawEvent<'r>, FieldFail> {
     let get = |c: usize| -> Result<Option<&'r str>, FieldFail> {
@@ -132,6 +132,7 @@ fn fields<'r>(
         video_ms: get(7)?,
         text: get(8)?,
         rating: get(9)?,
+        creator: get(10)?,
     })
 }
 

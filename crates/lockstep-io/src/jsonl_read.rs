@@ -74,6 +74,8 @@ struct Row<'a> {
     text: Option<Scalar<'a>>,
     #[serde(borrow, default)]
     rating: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    creator: Option<Scalar<'a>>,
 }
 
 /// The cell as text: borrowed for strings, written into `buf` for numbers.
@@ -96,7 +98,7 @@ pub(crate) fn read_jsonl(
     sink: &mut RowSink,
 ) -> Result<(), ReadError> {
     let mut buf = Vec::with_capacity(1024);
-    let mut scratch: [String; 10] = Default::default();
+    let mut scratch: [String; lockstep_core::COLUMN_COUNT] = Default::default();
     let mut line = 0u64;
     loop {
         buf.clear();
@@ -144,7 +146,7 @@ pub(crate) fn read_jsonl(
             sink.bad_field(loc, FieldError::new(col, "", "missing key"))?;
             continue;
         }
-        let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9] = &mut scratch;
+        let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10] = &mut scratch;
         let raw = RawEvent {
             ts: text(&row.ts, b0).unwrap_or(""),
             account: text(&row.account, b1).unwrap_or(""),
@@ -156,6 +158,7 @@ pub(crate) fn read_jsonl(
             video_ms: text(&row.video_ms, b7),
             text: text(&row.text, b8),
             rating: text(&row.rating, b9),
+            creator: text(&row.creator, b10),
         };
         sink.row(loc, &raw)?;
     }

@@ -72,7 +72,7 @@ fn read_from<R: ChunkReader + 'static>(
         .build()
         .map_err(|e| pq_err(path, e))?;
     let mut row: u64 = 0;
-    let mut scratch: [String; 10] = Default::default();
+    let mut scratch: [String; lockstep_core::COLUMN_COUNT] = Default::default();
     for batch in reader {
         let batch = batch.map_err(|e| pq_err(path, e))?;
         let cols: Vec<Option<Column>> = (0..COLUMNS.len())
@@ -91,7 +91,8 @@ fn read_from<R: ChunkReader + 'static>(
         for i in 0..batch.num_rows() {
             let loc = Location::Row(row);
             row += 1;
-            let mut vals: [Option<&str>; 10] = [None; 10];
+            let mut vals: [Option<&str>; lockstep_core::COLUMN_COUNT] =
+                [None; lockstep_core::COLUMN_COUNT];
             let mut null_required = None;
             for (c, (col, buf)) in cols.iter().zip(scratch.iter_mut()).enumerate() {
                 if let Some(col) = col {
@@ -125,6 +126,7 @@ fn read_from<R: ChunkReader + 'static>(
                 video_ms: vals[7],
                 text: vals[8],
                 rating: vals[9],
+                creator: vals[10],
             };
             sink.row(loc, &raw)?;
         }

@@ -143,7 +143,7 @@ impl EventWriter for CsvEventWriter {
             itoa_lite::Buffer::new(),
         );
         let rating = e.rating.map(|r| r.to_string()).unwrap_or_default();
-        let rec: [&[u8]; 10] = [
+        let rec: [&[u8]; lockstep_core::COLUMN_COUNT] = [
             a.format(e.ts),
             e.account.as_bytes(),
             e.action.as_str().as_bytes(),
@@ -154,6 +154,7 @@ impl EventWriter for CsvEventWriter {
             opt_u32(e.video_ms, &mut c),
             e.text.unwrap_or("").as_bytes(),
             rating.as_bytes(),
+            e.creator.unwrap_or("").as_bytes(),
         ];
         self.w.write_record(rec).map_err(|err| WriteError::Io {
             path: self.path.clone(),
@@ -196,6 +197,8 @@ struct JsonEvent<'a> {
     text: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rating: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    creator: Option<&'a str>,
 }
 
 impl EventWriter for JsonlEventWriter {
@@ -211,6 +214,7 @@ impl EventWriter for JsonlEventWriter {
             video_ms: e.video_ms,
             text: e.text,
             rating: e.rating,
+            creator: e.creator,
         };
         let map = |source| WriteError::Io {
             path: self.path.clone(),
@@ -240,6 +244,7 @@ struct ParquetEventWriter {
     video: UInt32Builder,
     text: StringBuilder,
     rating: Float32Builder,
+    creator: StringBuilder,
     rows: usize,
 }
 
@@ -256,6 +261,7 @@ pub fn event_schema() -> SchemaRef {
         Field::new("video_ms", DataType::UInt32, true),
         Field::new("text", DataType::Utf8, true),
         Field::new("rating", DataType::Float32, true),
+        Field::new("creator", DataType::Utf8, true),
     ]))
 }
 
@@ -282,6 +288,7 @@ impl ParquetEventWriter {
             video: UInt32Builder::new(),
             text: StringBuilder::new(),
             rating: Float32Builder::new(),
+            creator: StringBuilder::new(),
             rows: 0,
         })
     }
@@ -302,6 +309,7 @@ impl ParquetEventWriter {
             Arc::new(self.video.finish()),
             Arc::new(self.text.finish()),
             Arc::new(self.rating.finish()),
+            Arc::new(self.creator.finish()),
         ];
         let batch =
             RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| WriteError::Parquet {
@@ -329,6 +337,7 @@ impl EventWriter for ParquetEventWriter {
         self.video.append_option(e.video_ms);
         self.text.append_option(e.text);
         self.rating.append_option(e.rating);
+        self.creator.append_option(e.creator);
         self.rows += 1;
         if self.rows >= PARQUET_BATCH {
             self.flush_batch()?;

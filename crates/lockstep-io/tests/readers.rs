@@ -17,6 +17,7 @@ fn sample_events() -> Vec<TypedEvent<'static>> {
             video_ms: Some(10000),
             text: None,
             rating: None,
+            creator: None,
         },
         TypedEvent {
             ts: 1000,
@@ -29,6 +30,7 @@ fn sample_events() -> Vec<TypedEvent<'static>> {
             video_ms: None,
             text: Some("哈哈哈, \"quoted\"\nnewline 👍"),
             rating: Some(4.5),
+            creator: Some("studio"),
         },
         TypedEvent {
             ts: 3000,
@@ -41,6 +43,7 @@ fn sample_events() -> Vec<TypedEvent<'static>> {
             video_ms: None,
             text: None,
             rating: None,
+            creator: None,
         },
         TypedEvent {
             ts: 3000,
@@ -53,6 +56,7 @@ fn sample_events() -> Vec<TypedEvent<'static>> {
             video_ms: None,
             text: None,
             rating: None,
+            creator: None,
         },
     ]
 }
@@ -73,7 +77,7 @@ fn rows(path: &str) -> Vec<String> {
     (0..s.len() as u32)
         .map(|e| {
             format!(
-                "{} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?}",
+                "{} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
                 s.ts[e as usize],
                 s.accounts.name(s.account[e as usize]),
                 s.action(e),
@@ -83,7 +87,8 @@ fn rows(path: &str) -> Vec<String> {
                 s.watch_of(e),
                 s.video_len_of(e),
                 s.text_of(e),
-                s.rating_of(e)
+                s.rating_of(e),
+                s.creator_of_target(s.target[e as usize])
             )
         })
         .collect()
@@ -108,6 +113,8 @@ fn all_formats_and_compressions_read_the_same_events() {
         let r = rows(p);
         // Time order, stable for ties.
         assert!(r[0].starts_with("1000 bob comment"), "{name}: {r:?}");
+        // The creator named on one event is v1's, for every event on v1.
+        assert!(r[1].ends_with("Some(\"studio\")"), "{name}: {r:?}");
         match &reference {
             None => reference = Some(r),
             Some(x) => assert_eq!(&r, x, "{name} differs"),
@@ -117,7 +124,7 @@ fn all_formats_and_compressions_read_the_same_events() {
     assert!(r[1].contains("Some(5000) Some(10000)"), "{r:?}");
     // Ratings survive every format; events without one have none.
     assert!(
-        r[0].ends_with("Some(4.5)") && r[1].ends_with("None"),
+        r[0].contains("Some(4.5)") && r[1].contains("None None Some(\"studio\")"),
         "{r:?}"
     );
     assert!(

@@ -429,6 +429,7 @@ mod tests {
                 seed,
                 accounts: 4000,
                 days: 2,
+                creator_column: false,
             },
             &mut b,
         )

@@ -109,6 +109,9 @@ pub struct SimConfig {
     pub seed: u64,
     pub accounts: usize,
     pub days: u32,
+    /// Write the `creator` column (each video's owner) on video events, as platforms that log
+    /// it do. Off by default: the log then shows creators only through publishes and follows.
+    pub creator_column: bool,
 }
 
 impl Default for SimConfig {
@@ -118,6 +121,7 @@ impl Default for SimConfig {
             seed: 1,
             accounts: 10_000,
             days: 1,
+            creator_column: false,
         }
     }
 }
@@ -443,6 +447,8 @@ impl Names {
             text: (e.text != NONE).then(|| sim.texts[e.text as usize].as_str()),
             // A short-video platform's events carry no star ratings.
             rating: None,
+            creator: (sim.cfg.creator_column && e.action.targets_video())
+                .then(|| self.accounts[sim.videos[e.target as usize].creator as usize].as_str()),
         }
     }
 }

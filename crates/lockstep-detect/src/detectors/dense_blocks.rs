@@ -559,8 +559,7 @@ impl DenseBlockDetector {
         let mut targets: Vec<u32> = Vec::new();
         for &(k, _) in &key_hits {
             let t = if k >= nt {
-                let name = store.accounts.name(k - nt);
-                store.targets.get(name)
+                store.targets.get(crate::util::key_name(store, k))
             } else {
                 Some(k)
             };

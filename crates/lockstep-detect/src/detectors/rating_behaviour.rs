@@ -309,6 +309,7 @@ mod tests {
             action: "like",
             target: item,
             rating: Some(r),
+            creator: None,
             ..Default::default()
         })
         .unwrap();

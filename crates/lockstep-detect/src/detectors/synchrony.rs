@@ -372,7 +372,7 @@ impl SynchronyDetector {
             .iter()
             .filter_map(|&k| {
                 if k >= nt {
-                    store.targets.get(store.accounts.name(k - nt))
+                    store.targets.get(crate::util::key_name(store, k))
                 } else {
                     Some(k)
                 }
