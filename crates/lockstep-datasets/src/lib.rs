@@ -3,7 +3,7 @@
 //!
 //! | dataset | events | account label |
 //! |---|---|---|
-//! | Yelp (Chi/NYC/Zip) `metadata.gz` | a review = `like` of the product at the review day, `rating` its stars | 1 if any of the user's reviews was filtered |
+//! | Yelp (Chi/NYC/Zip) `metadata.gz` | a review = `like` of the product at the review day, `rating` its stars, `creator` the product (a business owns its page) | 1 if any of the user's reviews was filtered |
 //! | DARPA 1998 `darpa_original.zip` | a connection = `view` of the destination IP at the minute | 1 if any connection from the source IP is an attack |
 //! | VEWS `vews_v1.1.tar.gz` | an edit = `comment` on the page at its second | `users.tsv`: vandal = 1 |
 //! | Bitcoin-OTC `otc_network.csv` | a rating = `follow` of the rated node at its time, `rating` −10…10 | `otc_gt.csv`: −1 = 1, +1 = 0 (others unlabelled) |
@@ -194,7 +194,8 @@ fn yelp(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertE
         let (user, product) = (format!("u{}", f[0]), format!("p{}", f[1]));
         out.write(&TypedEvent {
             rating: Some(stars),
-            creator: None,
+            // A business owns its page: each product is its own creator.
+            creator: Some(&product),
             ..event(ts, &user, Action::Like, &product)
         })?;
         rep.events += 1;

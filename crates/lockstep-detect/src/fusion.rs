@@ -30,9 +30,12 @@ pub struct FusionConfig {
     pub weights: BTreeMap<&'static str, f32>,
     /// Evidence → score.
     pub calibration: Calibration,
-    /// Evidence of an account that is not corroborated (see [`Family`]) is capped here, below
-    /// the default flag: real crowds produce one family of evidence at a time.
+    /// Evidence of an account that is not corroborated (see [`Family`]) is squeezed below this,
+    /// under the default flag: real crowds produce one family of evidence at a time. See
+    /// [`FusionConfig::uncorroborated`].
     pub uncorroborated_cap: f32,
+    /// Uncorroborated evidence up to here is kept as it is (it could not flag anyway).
+    pub uncorroborated_knee: f32,
     /// Strength a family's finding needs to count towards corroboration.
     pub min_family_strength: f32,
 }
@@ -44,7 +47,23 @@ impl Default for FusionConfig {
             weights: BTreeMap::new(),
             calibration: Calibration::default(),
             uncorroborated_cap: 0.45,
+            uncorroborated_knee: 0.3,
             min_family_strength: 0.3,
+        }
+    }
+}
+
+impl FusionConfig {
+    /// Uncorroborated evidence: kept up to `uncorroborated_knee`, then squeezed linearly so
+    /// that 1 maps to `uncorroborated_cap`. Monotone, so such accounts keep their order
+    /// (ranking metrics and analysts' queues still see which is more suspicious); clipping
+    /// would tie them all.
+    pub fn uncorroborated(&self, e: f32) -> f32 {
+        let (k, c) = (self.uncorroborated_knee, self.uncorroborated_cap);
+        if e <= k || c <= k {
+            e.min(c)
+        } else {
+            k + (e - k) * (c - k) / (1.0 - k)
         }
     }
 }
@@ -124,7 +143,7 @@ pub struct AccountVerdict {
     pub reasons: Vec<(DetectorId, f32)>,
     /// Whether the evidence is corroborated: coordination across surely-distinct creators
     /// beyond the crowd null model, or two independent [`Family`]s. Otherwise the evidence is
-    /// capped at [`FusionConfig::uncorroborated_cap`].
+    /// scaled by [`FusionConfig::uncorroborated_cap`].
     pub corroborated: bool,
     /// The families of evidence that reached [`FusionConfig::min_family_strength`], context
     /// included (shown, never counted).
@@ -158,6 +177,104 @@ pub struct Group {
     /// Linked cases: findings this group shares with other groups (one DM template sent by two
     /// rings, one dense block or batch login spanning them), most specific first.
     pub linked: Vec<LinkedEvidence>,
+    /// The organic-crowd explanations considered for this group, each with why it does not
+    /// fit (see [`crowd_checks`]).
+    pub crowd_checks: Vec<CrowdCheck>,
+}
+
+/// One organic explanation of a group considered, and why the evidence rules it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrowdCheck {
+    /// What real people moving together could have produced this.
+    pub explanation: &'static str,
+    /// Why the group's evidence does not fit it, with the figures.
+    pub rejected_because: String,
+}
+
+fn figure(f: &Finding, name: &str) -> Option<f64> {
+    f.figures.iter().find(|(k, _)| *k == name).map(|&(_, v)| v)
+}
+
+/// The crowd explanations an analyst would raise for a group of flagged accounts — one
+/// stimulus (trend, push, live event), a fandom of a few creators, a shared NAT (campus,
+/// office, carrier), one kind of evidence — each with why the group's own evidence rules it out.
+pub fn crowd_checks(
+    findings: &[Finding],
+    group_findings: &[usize],
+    members: &[u32],
+    accounts: &[AccountVerdict],
+) -> Vec<CrowdCheck> {
+    let lockstep = group_findings
+        .iter()
+        .map(|&i| &findings[i])
+        .filter(|f| f.family() == Family::CrossCreatorCoordination)
+        .max_by(|a, b| a.members.len().cmp(&b.members.len()));
+    let mut out = Vec::new();
+    let (one_stimulus, fandom) = match lockstep {
+        Some(f) => (
+            format!(
+                "members returned to {:.1} surely-distinct creators on average, each in a separate sitting \
+                 (engagements over an hour apart); a trend, push or live event moves a crowd within one sitting",
+                figure(f, "mean_keys_per_member").unwrap_or(0.0)
+            ),
+            format!(
+                "the group's bursts span {:.0} surely-distinct creators (videos of unknown creator counted once); \
+                 a fandom's idols are a handful, visited again and again",
+                figure(f, "surely_distinct_creators").unwrap_or(0.0)
+            ),
+        ),
+        None => {
+            let s = "not the basis of this group: no member is flagged on co-engagement alone".to_string();
+            (s.clone(), s)
+        }
+    };
+    out.push(CrowdCheck {
+        explanation: "one stimulus: a trend, a push notification, a live event",
+        rejected_because: one_stimulus,
+    });
+    out.push(CrowdCheck {
+        explanation: "a fandom piling onto a few idols' releases",
+        rejected_because: fandom,
+    });
+    let has = |fam: Family| group_findings.iter().any(|&i| findings[i].family() == fam);
+    let devices = group_findings
+        .iter()
+        .map(|&i| &findings[i])
+        .filter(|f| f.family() == Family::SharedDevices)
+        .filter_map(|f| figure(f, "devices_with_several_accounts"))
+        .fold(0.0f64, f64::max);
+    out.push(CrowdCheck {
+        explanation: "a campus, office or carrier NAT: many people behind a few IPs",
+        rejected_because: if has(Family::SharedDevices) {
+            format!(
+                "{devices:.0} devices carried several accounts; a NAT's users each have their own phone"
+            )
+        } else if has(Family::Context) {
+            "the shared IPs carried single-account phones only: shown as context, counted for nothing"
+                .to_string()
+        } else {
+            "no shared IPs or devices are part of the evidence".to_string()
+        },
+    });
+    let (mut cross, mut dm, mut multi) = (0, 0, 0);
+    for &a in members {
+        let fams = &accounts[a as usize].families;
+        if fams.contains(&Family::CrossCreatorCoordination) {
+            cross += 1;
+        } else if fams.contains(&Family::FanoutDm) {
+            dm += 1;
+        } else {
+            multi += 1;
+        }
+    }
+    out.push(CrowdCheck {
+        explanation: "one kind of evidence, as real crowds produce one at a time",
+        rejected_because: format!(
+            "every member is corroborated: {cross} by coordination across creators beyond the crowd null, \
+             {dm} by a fan-out DM pitch, {multi} by two independent families of evidence"
+        ),
+    });
+    out
 }
 
 /// A finding whose flagged members fall in this group and in others: the rings are separate
@@ -232,7 +349,7 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
             let corroborated = corroborates(&families);
             let mut evidence = (1.0 - keep).clamp(0.0, 1.0);
             if !corroborated {
-                evidence = evidence.min(cfg.uncorroborated_cap);
+                evidence = cfg.uncorroborated(evidence);
             }
             let score = cfg.calibration.apply(evidence).clamp(0.0, 1.0);
             AccountVerdict {
@@ -404,9 +521,14 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
                 shared,
                 summary,
                 linked: std::mem::take(&mut linked_of[g]),
+                crowd_checks: Vec::new(),
             }
         })
         .collect();
+    let mut groups = groups;
+    for g in groups.iter_mut() {
+        g.crowd_checks = crowd_checks(&findings, &g.findings, &g.members, &accounts);
+    }
     Detection {
         findings,
         accounts,
@@ -527,6 +649,11 @@ mod linked_tests {
         assert_eq!(det.n_flagged(), 0);
         let v = &det.accounts[0];
         assert!(!v.corroborated && v.evidence <= 0.45, "{v:?}");
+        // Squeezed, not clipped: order survives, the flag stays out of reach.
+        let cfg = FusionConfig::default();
+        assert_eq!(cfg.uncorroborated(0.2), 0.2);
+        assert!(cfg.uncorroborated(0.6) < cfg.uncorroborated(0.9));
+        assert!(cfg.uncorroborated(1.0) <= 0.45 + 1e-6);
         assert_eq!(v.families, vec![Family::Coordination, Family::Context]);
         let farm = vec![
             labelled("batch_login", &[0, 1, 2, 3, 4, 5], 0.9),

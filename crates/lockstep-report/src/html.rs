@@ -347,6 +347,18 @@ fn group_section(
         }
         h.push_str("</table>");
     }
+    if !g.crowd_checks.is_empty() {
+        h.push_str("<h3>Crowd explanations considered</h3><p class=muted>Real people move together too; why this group's evidence does not fit what real crowds do.</p><table><tr><th>explanation</th><th>why it does not fit</th></tr>");
+        for c in &g.crowd_checks {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                esc(c.explanation),
+                esc(&c.rejected_because)
+            );
+        }
+        h.push_str("</table>");
+    }
     if !g.linked.is_empty() {
         h.push_str("<h3>Linked groups</h3><p class=muted>Evidence this group shares with other groups: separate rings tied by one script, block or schedule.</p><table><tr><th>detector</th><th>evidence</th><th>other groups</th></tr>");
         for l in &g.linked {

@@ -278,8 +278,16 @@ struct LinkedDoc<'a> {
     version: u32,
 }
 
+/// An organic explanation considered for the group, and why its evidence rules it out.
+#[derive(Serialize)]
+struct CrowdCheckDoc<'a> {
+    explanation: &'static str,
+    rejected_because: &'a str,
+}
+
 #[derive(Serialize)]
 struct GroupDoc<'a> {
+    crowd_checks: Vec<CrowdCheckDoc<'a>>,
     evidence: Vec<EvidenceDoc<'a>>,
     id: &'a str,
     label: LabelDoc,
@@ -312,6 +320,14 @@ pub fn groups_json<'a>(
         .groups
         .iter()
         .map(|g| GroupDoc {
+            crowd_checks: g
+                .crowd_checks
+                .iter()
+                .map(|c| CrowdCheckDoc {
+                    explanation: c.explanation,
+                    rejected_because: &c.rejected_because,
+                })
+                .collect(),
             evidence: g
                 .findings
                 .iter()

@@ -632,6 +632,11 @@ impl LockstepDetector {
                 ("component_accounts", component.len() as f64),
                 ("bursts", hits.len() as f64),
                 ("distinct_creators_or_targets", distinct_keys.len() as f64),
+                (
+                    "surely_distinct_creators",
+                    crate::util::sure_creator_count(&distinct_keys, store.n_targets() as u32)
+                        as f64,
+                ),
                 ("mean_keys_per_member", mean_keys),
                 ("largest_burst_members", largest as f64),
                 ("window_minutes", (self.window_ms / 60_000) as f64),
