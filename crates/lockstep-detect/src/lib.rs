@@ -19,6 +19,7 @@ pub mod detectors;
 pub mod finding;
 pub mod fusion;
 pub mod midas;
+pub mod stats;
 pub mod text;
 pub mod util;
 

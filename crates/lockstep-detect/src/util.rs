@@ -408,7 +408,7 @@ pub fn surprising_bursts(
             let surprise = if most_surprise < min_surprise {
                 most_surprise
             } else {
-                -(crate::detectors::lockstep::poisson_tail(x, lambda) * windows)
+                -(crate::stats::poisson_tail(x, lambda) * windows)
                     .clamp(1e-300, 1.0)
                     .log10()
             };

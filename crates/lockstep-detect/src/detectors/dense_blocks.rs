@@ -349,9 +349,7 @@ impl DenseBlockDetector {
                     edges += c;
                     acts += act_a;
                     let lambda_a = (normal * act_a / total_act).max(1e-9);
-                    let surprise_a = -crate::detectors::lockstep::poisson_tail(c, lambda_a)
-                        .max(1e-300)
-                        .log10();
+                    let surprise_a = -crate::stats::poisson_tail(c, lambda_a).max(1e-300).log10();
                     per_acc.push((a, surprise_a, c as f64));
                 }
             }
@@ -364,7 +362,7 @@ impl DenseBlockDetector {
                 p.2 = (p.2 / median).min(1.0);
             }
             let lambda = (normal * acts / total_act).max(1e-9);
-            let surprise = -crate::detectors::lockstep::poisson_tail(edges, lambda)
+            let surprise = -crate::stats::poisson_tail(edges, lambda)
                 .max(1e-300)
                 .log10();
             // The block's strong keys: held by at least `min_key_share` of its accounts. A

@@ -299,7 +299,7 @@ impl Detector for SynchronyDetector {
                 let lambda = (pa.pull * pb.size as f64)
                     .max(pb.pull * pa.size as f64)
                     .max(1e-9);
-                let surprise = -crate::detectors::lockstep::poisson_tail(shared, lambda)
+                let surprise = -crate::stats::poisson_tail(shared, lambda)
                     .max(1e-300)
                     .log10();
                 surprise - correction >= self.min_pair_surprise
