@@ -358,7 +358,7 @@ impl EventWriter for ParquetEventWriter {
 }
 
 /// Simulated or converted events can go straight into a store (tests, benchmarks). `finish` is
-/// a no-op here: call [`EventStoreBuilder::finish`] to get the store.
+/// a no-op here: call [`lockstep_core::EventStoreBuilder::finish`] to get the store.
 impl EventWriter for lockstep_core::EventStoreBuilder {
     fn write(&mut self, e: &TypedEvent<'_>) -> Result<(), WriteError> {
         self.push(e).map_err(|fe| WriteError::Io {
