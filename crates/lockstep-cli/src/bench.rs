@@ -74,10 +74,22 @@ fn main() {
                 }
             }
         }
-        Some("text") => text_bench(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(2_000_000)),
+        Some("text") => text_bench(
+            args.get(2)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(2_000_000),
+        ),
         Some("scale") => scale(&args[2..]),
-        _ => eprintln!("usage: lockstep-bench read [--events N]... [--detect] [--dir DIR] | lockstep-bench scale [--events N]... [--dir DIR] | lockstep-bench text [N]"),
+        _ => usage_exit("no such command"),
     }
+}
+
+const USAGE: &str = "usage: lockstep-bench read [--events N]... [--detect] [--dir DIR] | lockstep-bench scale [--events N]... [--dir DIR] | lockstep-bench text [N]";
+
+/// Print what was wrong and the usage, and exit with the usage code (2).
+fn usage_exit(problem: &str) -> ! {
+    eprintln!("lockstep-bench: {problem}\n{USAGE}");
+    std::process::exit(2)
 }
 
 /// `scale`: for each size, a `mixed` Parquet log (simulated once, kept in `--dir`), then the real
@@ -142,15 +154,21 @@ fn size_args(args: &[String], allow_detect: bool) -> (Vec<u64>, std::path::PathB
     while i < args.len() {
         match args[i].as_str() {
             "--events" => {
-                sizes.push(args[i + 1].parse().expect("--events N"));
+                match args.get(i + 1).and_then(|n| n.parse().ok()) {
+                    Some(n) => sizes.push(n),
+                    None => usage_exit("--events needs a number of events"),
+                }
                 i += 1;
             }
             "--dir" => {
-                dir = args[i + 1].clone().into();
+                match args.get(i + 1) {
+                    Some(d) => dir = d.clone().into(),
+                    None => usage_exit("--dir needs a directory"),
+                }
                 i += 1;
             }
             "--detect" if allow_detect => detect = true,
-            other => panic!("unknown argument {other}"),
+            other => usage_exit(&format!("unknown argument {other}")),
         }
         i += 1;
     }

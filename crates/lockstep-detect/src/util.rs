@@ -253,37 +253,37 @@ pub fn creator_keys(store: &EventStore) -> Vec<u32> {
             published[t] = true;
         }
     }
-    // Votes (video, followed account) from follows right after engaging a video.
+    // Votes (video, followed account) from follows right after engaging a video. Only follow
+    // events are visited (a sequential scan of the action column), each looking back through
+    // its account's time-ordered events: O(E) reads, O(F log d) lookups for F follows.
     let mut votes: Vec<(u32, u32)> = Vec::new();
-    for a in 0..store.n_accounts() as u32 {
+    for e in 0..store.len() {
+        if store.action[e] != Action::Follow as u8 {
+            continue;
+        }
+        let a = store.account[e];
+        let Some(followed) = store.accounts.get(store.targets.name(store.target[e])) else {
+            continue;
+        };
         let evs = store.events_of_account(a);
-        for (i, &e) in evs.iter().enumerate() {
-            if store.action(e) != Action::Follow || i == 0 {
-                continue;
-            }
-            let Some(followed) = store
-                .accounts
-                .get(store.targets.name(store.target[e as usize]))
-            else {
-                continue;
-            };
-            let ts = store.ts[e as usize];
-            // The latest video engaged before the follow, if recent enough.
-            let prev = evs[..i].iter().rev().find(|&&p| {
-                matches!(
-                    store.action(p),
-                    Action::View | Action::Like | Action::Comment | Action::Share
-                )
-            });
-            if let Some(&p) = prev {
-                let v = store.target[p as usize];
-                if ts - store.ts[p as usize] <= FOLLOW_AFTER_ENGAGING_MS
-                    && !published[v as usize]
-                    && key[v as usize] == v
-                    && followed != a
-                {
-                    votes.push((v, followed));
-                }
+        // Event ids are in time order, so the follow's place in its account's list is a search.
+        let i = evs.partition_point(|&x| (x as usize) < e);
+        let ts = store.ts[e];
+        // The latest video engaged before the follow, if recent enough.
+        let prev = evs[..i].iter().rev().find(|&&p| {
+            matches!(
+                store.action(p),
+                Action::View | Action::Like | Action::Comment | Action::Share
+            )
+        });
+        if let Some(&p) = prev {
+            let v = store.target[p as usize];
+            if ts - store.ts[p as usize] <= FOLLOW_AFTER_ENGAGING_MS
+                && !published[v as usize]
+                && key[v as usize] == v
+                && followed != a
+            {
+                votes.push((v, followed));
             }
         }
     }

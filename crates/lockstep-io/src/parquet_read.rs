@@ -80,6 +80,12 @@ fn read_from<R: ChunkReader + 'static>(
                 let Some(p) = projected[c] else {
                     return Ok(None);
                 };
+                // An optional column with no value in this batch (a `creator` or `rating`
+                // column written empty) costs nothing per row.
+                let array = batch.column(p);
+                if c >= REQUIRED_COLUMNS.len() && array.null_count() == array.len() {
+                    return Ok(None);
+                }
                 Column::new(batch.column(p).clone())
                     .map(Some)
                     .map_err(|dt| ReadError::Parquet {
