@@ -1,0 +1,238 @@
+//! `lockstep detect`: read → store → detectors → fusion → metrics → outputs.
+
+use crate::args::DetectArgs;
+use crate::commands::calibrate::load_calibration;
+use crate::failure::{exit, read_error, with_code, Failure};
+use crate::progress::progress_bar;
+use anyhow::Context;
+use lockstep_core::EventStoreBuilder;
+use lockstep_io::{read_into, ByteCounter, ReadOptions, ReadReport};
+use std::time::{Duration, Instant};
+
+pub fn detect(args: &DetectArgs) -> Result<(), Failure> {
+    let DetectArgs {
+        events,
+        out,
+        format,
+        max_bad_rows,
+        threshold,
+        detectors: only,
+        calibration,
+        parquet,
+        json,
+        quiet,
+    } = args;
+    let calibration = match calibration.as_deref() {
+        None => lockstep_detect::fusion::Calibration::default(),
+        Some("none") => lockstep_detect::fusion::Calibration::identity(),
+        Some(path) => load_calibration(path).map_err(|e| Failure {
+            code: exit::USAGE,
+            err: e,
+        })?,
+    };
+    let (format, max_bad_rows, threshold, json, quiet) =
+        (*format, *max_bad_rows, *threshold, *json, *quiet);
+    if let Some(t) = threshold {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(Failure {
+                code: exit::USAGE,
+                err: anyhow::anyhow!("--threshold {t}: must be in [0, 1]"),
+            });
+        }
+    }
+    let t0 = Instant::now();
+    let mut detectors = lockstep_detect::registry();
+    if !only.is_empty() {
+        let known: Vec<&str> = detectors.iter().map(|d| d.id().id).collect();
+        if let Some(bad) = only.iter().find(|o| !known.contains(&o.as_str())) {
+            return Err(Failure {
+                code: exit::USAGE,
+                err: anyhow::anyhow!(
+                    "--detectors: unknown detector `{bad}` (known: {})",
+                    known.join(", ")
+                ),
+            });
+        }
+        detectors.retain(|d| only.iter().any(|o| o == d.id().id));
+    }
+    let mut builder = EventStoreBuilder::new();
+    let mut reports: Vec<ReadReport> = Vec::new();
+    for path in events {
+        let size = if path == "-" {
+            None
+        } else {
+            std::fs::metadata(path).ok().map(|m| m.len())
+        };
+        let counter = ByteCounter::default();
+        let pb = progress_bar(size, quiet);
+        let opts = ReadOptions {
+            format,
+            max_bad_rows,
+            progress: Some(counter.clone()),
+        };
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let r = std::thread::scope(|s| {
+            if let Some(pb) = &pb {
+                pb.set_message("reading");
+                let (pb, counter, done) = (pb.clone(), counter.clone(), &done);
+                s.spawn(move || {
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        pb.set_position(counter.get());
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                });
+            }
+            let r = read_into(path, &opts, &mut builder);
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            r
+        });
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        let r = r.map_err(read_error)?;
+        if r.bad_rows > 0 && !quiet {
+            eprintln!(
+                "warning: {}: skipped {} bad rows (--max-bad-rows {max_bad_rows}); first:",
+                r.path, r.bad_rows
+            );
+            for b in &r.examples {
+                eprintln!("  {b}");
+            }
+        }
+        reports.push(r);
+    }
+    if builder.is_empty() {
+        return Err(Failure {
+            code: exit::BAD_INPUT,
+            err: anyhow::anyhow!("{}: no events", events.join(", ")),
+        });
+    }
+    let t_read = t0.elapsed();
+    let pb = progress_bar(None, quiet);
+    if let Some(pb) = &pb {
+        pb.set_message("indexing");
+    }
+    let store = builder.finish();
+    let t_index = t0.elapsed() - t_read;
+    if let Some(pb) = &pb {
+        pb.set_message("detecting");
+    }
+    let t1 = Instant::now();
+    let cfg = lockstep_detect::FusionConfig {
+        flag: threshold.map_or(
+            lockstep_detect::FlagRule::Evidence(0.5),
+            lockstep_detect::FlagRule::Score,
+        ),
+        calibration,
+        ..Default::default()
+    };
+    let det = lockstep_detect::detect(&store, &detectors, &cfg);
+    let t_detect = t1.elapsed();
+    if let Some(pb) = &pb {
+        pb.set_message("writing");
+    }
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("{}: cannot create output directory", out.display()))
+        .map_err(with_code(exit::OUTPUT))?;
+    let t2 = Instant::now();
+    let videos = lockstep_report::metrics::video_metrics(&store, &det);
+    let t_metrics = t2.elapsed();
+    let ids: Vec<_> = detectors.iter().map(|d| d.id()).collect();
+    // The outputs are independent: write them side by side (errors reported in this order).
+    let ranked = lockstep_report::ranked_accounts(&store, &det);
+    let groups_doc = || lockstep_report::groups_json(&store, &det, &ids);
+    type Job<'a> = Box<dyn Fn() -> Result<(), lockstep_report::WriteError> + Send + Sync + 'a>;
+    let mut jobs: Vec<Job> = vec![
+        Box::new(|| {
+            lockstep_report::write_accounts_csv(&out.join("accounts.csv"), &store, &det, &ranked)
+        }),
+        Box::new(|| lockstep_report::write_groups_json(&out.join("groups.json"), &groups_doc())),
+        Box::new(|| lockstep_report::write_videos_csv(&out.join("videos.csv"), &store, &videos)),
+        Box::new(|| {
+            lockstep_report::write_report_html(
+                &out.join("report.html"),
+                &store,
+                &det,
+                &videos,
+                &events.join(", "),
+            )
+        }),
+    ];
+    if *parquet {
+        jobs.push(Box::new(|| {
+            lockstep_report::write_accounts_parquet(
+                &out.join("accounts.parquet"),
+                &store,
+                &det,
+                &ranked,
+            )
+        }));
+        jobs.push(Box::new(|| {
+            lockstep_report::write_videos_parquet(&out.join("videos.parquet"), &store, &videos)
+        }));
+    }
+    let write = || -> Result<(), lockstep_report::WriteError> {
+        use rayon::prelude::*;
+        let results: Vec<_> = jobs.par_iter().map(|job| job()).collect();
+        results.into_iter().collect()
+    };
+    write().map_err(|e| Failure {
+        code: exit::OUTPUT,
+        err: e.into(),
+    })?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let wall = t0.elapsed();
+    let t_write = t2.elapsed() - t_metrics;
+    let bad: u64 = reports.iter().map(|r| r.bad_rows).sum();
+    let summary = serde_json::json!({
+        "events": store.len(),
+        "accounts": store.n_accounts(),
+        "targets": store.n_targets(),
+        "flagged": det.n_flagged(),
+        "groups": det.groups.len(),
+        "findings": det.findings.len(),
+        "bad_rows_skipped": bad,
+        "read_s": t_read.as_secs_f64(),
+        "index_s": t_index.as_secs_f64(),
+        "detect_s": t_detect.as_secs_f64(),
+        "metrics_s": t_metrics.as_secs_f64(),
+        "write_s": t_write.as_secs_f64(),
+        "wall_s": wall.as_secs_f64(),
+        "out": out.display().to_string(),
+    });
+    if json {
+        println!("{summary}");
+    }
+    if !quiet {
+        eprintln!(
+            "lockstep detect: {} events, {} accounts, {} flagged ({:.2}%), {} groups, {} bad rows skipped\n  read {:.2}s · index {:.2}s · detect {:.2}s · metrics {:.2}s · write {:.2}s · wall {:.2}s · outputs in {}",
+            store.len(),
+            store.n_accounts(),
+            det.n_flagged(),
+            100.0 * det.n_flagged() as f64 / store.n_accounts().max(1) as f64,
+            det.groups.len(),
+            bad,
+            t_read.as_secs_f64(),
+            t_index.as_secs_f64(),
+            t_detect.as_secs_f64(),
+            t_metrics.as_secs_f64(),
+            t_write.as_secs_f64(),
+            wall.as_secs_f64(),
+            out.display()
+        );
+        for g in det.groups.iter().take(5) {
+            eprintln!(
+                "  {} {}/{}/{} · {} accounts · score {:.2}",
+                g.id,
+                g.label.label1,
+                g.label.label2,
+                g.label.label3,
+                g.members.len(),
+                g.score
+            );
+        }
+    }
+    Ok(())
+}
