@@ -82,6 +82,24 @@ pub struct TypedEvent<'a> {
 }
 
 impl<'a> TypedEvent<'a> {
+    /// An event with the required columns only; every optional column is none. Set others with
+    /// struct update syntax: `TypedEvent { ip: Some("1.2.3.4"), ..TypedEvent::new(…) }`.
+    pub fn new(ts: i64, account: &'a str, action: Action, target: &'a str) -> Self {
+        TypedEvent {
+            ts,
+            account,
+            action,
+            target,
+            device: None,
+            ip: None,
+            watch_ms: None,
+            video_ms: None,
+            text: None,
+            rating: None,
+            creator: None,
+        }
+    }
+
     /// Parse and validate a raw row's typed fields (timestamp, action, durations); optional
     /// columns that are empty become `None`.
     pub fn from_raw(r: &RawEvent<'a>) -> Result<TypedEvent<'a>, FieldError> {

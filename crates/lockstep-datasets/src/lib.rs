@@ -122,19 +122,7 @@ fn io_err(path: &str) -> impl Fn(std::io::Error) -> ConvertError + '_ {
 }
 
 fn event<'a>(ts: i64, account: &'a str, action: Action, target: &'a str) -> TypedEvent<'a> {
-    TypedEvent {
-        ts,
-        account,
-        action,
-        target,
-        device: None,
-        ip: None,
-        watch_ms: None,
-        video_ms: None,
-        text: None,
-        rating: None,
-        creator: None,
-    }
+    TypedEvent::new(ts, account, action, target)
 }
 
 /// A rating field: a finite number, or the row is bad.
@@ -387,7 +375,6 @@ fn write_ratings(
     for (ts, account, target, r) in rows.iter() {
         out.write(&TypedEvent {
             rating: Some(*r),
-            creator: None,
             ..event(*ts, account, action, target)
         })?;
         rep.events += 1;

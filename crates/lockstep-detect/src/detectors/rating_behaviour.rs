@@ -309,7 +309,6 @@ mod tests {
             action: "like",
             target: item,
             rating: Some(r),
-            creator: None,
             ..Default::default()
         })
         .unwrap();
