@@ -8,7 +8,7 @@
 //! into groups; a group's label comes from the finding that carries most of its members' weight.
 
 use crate::finding::{DetectorId, Family, Finding, Label, SharedValue};
-use crate::util::UnionFind;
+use crate::graph::UnionFind;
 use lockstep_core::EventStore;
 use std::collections::BTreeMap;
 

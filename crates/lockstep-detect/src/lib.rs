@@ -15,9 +15,12 @@
 //! ```
 
 pub mod belief;
+pub mod bursts;
+pub mod creators;
 pub mod detectors;
 pub mod finding;
 pub mod fusion;
+pub mod graph;
 pub mod midas;
 pub mod stats;
 pub mod text;

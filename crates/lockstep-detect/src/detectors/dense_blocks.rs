@@ -12,11 +12,11 @@
 //! in that window relative to their own normal**:
 //!
 //! 1. Windows of `window_ms` on two grids (offset by half a window, so a campaign on a window's
-//!    edge is whole in the other grid). Columns are *creator keys* ([`crate::util::creator_keys`]):
+//!    edge is whole in the other grid). Columns are *creator keys* ([`crate::creators::creator_keys`]):
 //!    a fan club engaging an idol's release and following her is one column, not a block (split
 //!    into follow and content columns, the fan clubs of seeds 101–103 became blocks). A block
 //!    needs two *strong* keys (each engaged by ≥ `min_key_share` of its accounts — not a star
-//!    around one viral video) that are surely two creators ([`crate::util::surely_two_creators`]):
+//!    around one viral video) that are surely two creators ([`crate::creators::surely_two_creators`]):
 //!    an old video of unknown publisher plus an account may be one idol (it was, at 1M events).
 //! 2. A key is **hot** in a window when at least `min_accounts` distinct accounts engaged it there
 //!    and at least `min_concentration` times its normal count (its distinct engagers over the
@@ -43,7 +43,7 @@
 //! hot sub-graph only (farm campaigns, viral moments), which is a small share of E.
 
 use crate::finding::{Detector, DetectorId, Finding, Label};
-use crate::util::UnionFind;
+use crate::graph::UnionFind;
 use lockstep_core::{Action, EventStore};
 use rayon::prelude::*;
 use std::cmp::Reverse;
@@ -385,7 +385,7 @@ impl DenseBlockDetector {
                 .filter(|&(_, &d)| d >= need)
                 .map(|(&k, _)| k);
             if block_accs.len() >= self.min_accounts
-                && crate::util::surely_two_creators(strong, store.n_targets() as u32)
+                && crate::creators::surely_two_creators(strong, store.n_targets() as u32)
             {
                 blocks.push(Block {
                     grid,
@@ -445,7 +445,7 @@ impl Detector for DenseBlockDetector {
         if store.is_empty() {
             return Vec::new();
         }
-        let keys = crate::util::creator_keys(store);
+        let keys = crate::creators::creator_keys(store);
         // Distinct engagers per key over the whole log.
         let n_keys = keys.iter().copied().max().map_or(0, |m| m as usize + 1);
         let mut pairs: Vec<(u32, u32)> = (0..store.len())
@@ -557,7 +557,7 @@ impl DenseBlockDetector {
         let mut targets: Vec<u32> = Vec::new();
         for &(k, _) in &key_hits {
             let t = if k >= nt {
-                store.targets.get(crate::util::key_name(store, k))
+                store.targets.get(crate::creators::key_name(store, k))
             } else {
                 Some(k)
             };

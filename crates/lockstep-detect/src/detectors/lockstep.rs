@@ -27,7 +27,7 @@
 //!    than accounts keeps a heavy user who happens to sit in two farms' bursts from merging them.
 //!    Two farms that push the same video in the same hours share that one burst, and it blocks
 //!    with both farms' other bursts: a group is therefore split at its *cut bursts* (articulation
-//!    points of the block graph, [`crate::util::split_at_cut_vertices`]) when that leaves two or
+//!    points of the block graph, [`crate::graph::split_at_cut_vertices`]) when that leaves two or
 //!    more parts of two or more bursts; a farm's own clique has no cut burst. Measured with
 //!    `lockstep eval`'s group purity: `mixed`, 20,000 accounts, seeds 2 and 3, 0.80 → 0.97 and
 //!    0.81 → 0.89; 400,000 accounts 0.81 → 0.90; 100M events 0.80 → 0.90; farms are still not
@@ -43,7 +43,7 @@
 //!    takes in one evening, fans of several idols pile onto every release. So (a) λ also takes,
 //!    per key, the degree-corrected chance 1 − exp(−d · n / D) from the account's own engaging
 //!    events d in the burst's window and the target's share n / D of that window; (b) x counts
-//!    surely-distinct creators ([`crate::util::sure_creator_count`]: videos of unknown creator
+//!    surely-distinct creators ([`crate::creators::sure_creator_count`]: videos of unknown creator
 //!    once together) and at most the member's separate *sittings* (engagements more than
 //!    `sitting_ms` apart) — one stimulus moves a crowd to many creators in one sitting; (c) a
 //!    member needs `min_creators` (3) and a group `min_group_creators` (5) surely-distinct
@@ -59,8 +59,8 @@
 //! per group for the strengths.
 
 use crate::finding::{Detector, DetectorId, Finding, Label};
+use crate::graph::UnionFind;
 pub use crate::stats::poisson_tail;
-use crate::util::UnionFind;
 use lockstep_core::{Action, EventStore};
 use rayon::prelude::*;
 
@@ -307,7 +307,7 @@ impl Detector for LockstepDetector {
         if store.is_empty() {
             return Vec::new();
         }
-        let keys = crate::util::creator_keys(store);
+        let keys = crate::creators::creator_keys(store);
         let nt = store.n_targets() as u32;
         let grids = self.windows(store);
         let bursts: Vec<Burst> = (0..store.n_targets() as u32)
@@ -412,7 +412,7 @@ impl Detector for LockstepDetector {
         // Two farms that pushed the same video in the same hours share that one burst, which
         // blocks with both farms' other bursts: split such components at their cut bursts.
         let burst_groups =
-            crate::util::split_at_cut_vertices(bursts.len(), &blocks, uf.components(2));
+            crate::graph::split_at_cut_vertices(bursts.len(), &blocks, uf.components(2));
         let mut group_of_burst = vec![u32::MAX; bursts.len()];
         for (g, bs) in burst_groups.iter().enumerate() {
             for &b in bs {
@@ -436,7 +436,7 @@ impl Detector for LockstepDetector {
                     .map(|c| {
                         let keys: Vec<u32> = c.iter().map(|x| x.1).collect();
                         (
-                            crate::util::sure_creator_count(&keys, nt),
+                            crate::creators::sure_creator_count(&keys, nt),
                             std::cmp::Reverse(c[0].0),
                         )
                     })
@@ -526,7 +526,7 @@ impl LockstepDetector {
                 let mut keys: Vec<u32> = r.iter().map(|x| x.1).collect();
                 keys.sort_unstable();
                 keys.dedup();
-                let creators = crate::util::sure_creator_count(&keys, nt);
+                let creators = crate::creators::sure_creator_count(&keys, nt);
                 let mut timed: Vec<(i64, u32)> = r.iter().map(|x| (x.2, x.1)).collect();
                 timed.sort_unstable();
                 let mut occasions = 0;
@@ -535,7 +535,7 @@ impl LockstepDetector {
                 let mut last = i64::MIN;
                 for (t, k) in timed {
                     if last == i64::MIN || t >= last + self.sitting_ms {
-                        one_each &= crate::util::sure_creator_count(&sitting, nt) <= 1;
+                        one_each &= crate::creators::sure_creator_count(&sitting, nt) <= 1;
                         sitting.clear();
                         occasions += 1;
                         last = t;
@@ -544,7 +544,7 @@ impl LockstepDetector {
                         sitting.push(k);
                     }
                 }
-                one_each &= crate::util::sure_creator_count(&sitting, nt) <= 1;
+                one_each &= crate::creators::sure_creator_count(&sitting, nt) <= 1;
                 (r[0].0, creators.min(occasions), one_each)
             })
             .collect();
@@ -555,7 +555,7 @@ impl LockstepDetector {
         let mut group_keys: Vec<u32> = hits.iter().map(|&(b, _)| bursts[b].key).collect();
         group_keys.sort_unstable();
         group_keys.dedup();
-        let group_creators = crate::util::sure_creator_count(&group_keys, nt);
+        let group_creators = crate::creators::sure_creator_count(&group_keys, nt);
         let scored: Vec<(u32, f32, usize)> = component
             .iter()
             .filter_map(|&a| {
@@ -633,7 +633,7 @@ impl LockstepDetector {
         distinct_keys.dedup();
         // A handful of creators, visited again and again, is a fandom's idols (fans of several
         // idols at every release); a console serves many clients.
-        if crate::util::sure_creator_count(&distinct_keys, store.n_targets() as u32)
+        if crate::creators::sure_creator_count(&distinct_keys, store.n_targets() as u32)
             < self.min_group_creators
         {
             return Vec::new();
@@ -664,7 +664,7 @@ impl LockstepDetector {
                 ("distinct_creators_or_targets", distinct_keys.len() as f64),
                 (
                     "surely_distinct_creators",
-                    crate::util::sure_creator_count(&distinct_keys, store.n_targets() as u32)
+                    crate::creators::sure_creator_count(&distinct_keys, store.n_targets() as u32)
                         as f64,
                 ),
                 ("mean_keys_per_member", mean_keys),

@@ -51,7 +51,7 @@ impl Detector for ScheduledPublishDetector {
     }
 
     fn detect(&self, store: &EventStore) -> Vec<Finding> {
-        let (groups, mean) = crate::util::action_burst_groups(
+        let (groups, mean) = crate::bursts::action_burst_groups(
             store,
             Action::Publish,
             self.window_ms,

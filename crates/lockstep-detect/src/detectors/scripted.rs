@@ -216,7 +216,7 @@ impl ScriptedBehaviourDetector {
     }
 
     fn batch_logins(&self, store: &EventStore) -> Vec<Finding> {
-        let (groups, mean) = crate::util::action_burst_groups(
+        let (groups, mean) = crate::bursts::action_burst_groups(
             store,
             Action::Login,
             self.login_window_ms,

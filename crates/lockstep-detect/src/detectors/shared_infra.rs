@@ -21,7 +21,8 @@
 //! (account, IP) pairs (d = events of an account), O(P log P) to sort the P distinct pairs; O(P · deg) for the hub test over pairs P; near-linear union-find.
 
 use crate::finding::{Detector, DetectorId, Finding, Label, SharedValue};
-use crate::util::{top_targets, UnionFind};
+use crate::graph::UnionFind;
+use crate::util::top_targets;
 use lockstep_core::{EventStore, NONE_ID};
 use rayon::prelude::*;
 

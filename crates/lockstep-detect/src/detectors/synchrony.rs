@@ -9,7 +9,7 @@
 //! 1. Each engaging action other than a view (like, comment, share, follow) becomes two items,
 //!    (creator key, bucket) on two grids of `bucket_ms` offset by half a bucket, so two actions
 //!    within half a bucket of each other always share an item. Keys are creator keys
-//!    ([`crate::util::creator_keys`]); views are left out because organic heavy users share many
+//!    ([`crate::creators::creator_keys`]); views are left out because organic heavy users share many
 //!    view items on popular creators, and lockstep covers view bursts.
 //! 2. Items held by more than `max_item_accounts` accounts (a viral moment) are not evidence and
 //!    are dropped; items held by one account cannot match and only count in the set sizes.
@@ -19,7 +19,7 @@
 //! 4. Each candidate pair is verified exactly: Jaccard ≥ `min_jaccard` on the full item sets and
 //!    shared items on at least `min_keys` distinct keys that are surely distinct creators (a fan
 //!    club shares one idol's releases, day after day: one key; see
-//!    [`crate::util::surely_two_creators`]).
+//!    [`crate::creators::surely_two_creators`]).
 //! 5. Verified pairs are joined (union-find); clusters of at least `min_group` accounts are one
 //!    finding each. A member's strength rises with its number of verified partners: one similar
 //!    partner is coincidence, `full_partners` are a ring.
@@ -28,7 +28,7 @@
 //! candidate pairs for A signed accounts, O(|items(a)| + |items(b)|) per verification, near-linear clustering. Memory O(I).
 
 use crate::finding::{Detector, DetectorId, Finding, Label};
-use crate::util::UnionFind;
+use crate::graph::UnionFind;
 use lockstep_core::{Action, EventStore};
 use rayon::prelude::*;
 
@@ -146,7 +146,7 @@ impl Detector for SynchronyDetector {
         if store.is_empty() {
             return Vec::new();
         }
-        let keys = crate::util::creator_keys(store);
+        let keys = crate::creators::creator_keys(store);
         let items = self.items(store, &keys);
         // Accounts per item.
         let mut all: Vec<u64> = items.iter().flatten().copied().collect();
@@ -290,7 +290,7 @@ impl Detector for SynchronyDetector {
                 }
                 let union = pa.size + pb.size - shared;
                 if shared_keys.len() < self.min_keys
-                    || !crate::util::surely_two_creators(shared_keys.iter().copied(), nt)
+                    || !crate::creators::surely_two_creators(shared_keys.iter().copied(), nt)
                     || (shared as f64) < self.min_jaccard * union as f64
                 {
                     return false;
@@ -372,7 +372,7 @@ impl SynchronyDetector {
             .iter()
             .filter_map(|&k| {
                 if k >= nt {
-                    store.targets.get(crate::util::key_name(store, k))
+                    store.targets.get(crate::creators::key_name(store, k))
                 } else {
                     Some(k)
                 }

@@ -17,7 +17,7 @@
 //! hundreds on a popular release, a console's template fills its campaign's comments.
 //!
 //! A member's strength grows with the number of surely-distinct creators (see
-//! [`crate::util::creator_keys`]) on whose targets it took part in template bursts: one is weak —
+//! [`crate::creators::creator_keys`]) on whose targets it took part in template bursts: one is weak —
 //! fans comment the same words on every release of their idol — three are strong. Accounts that
 //! shared a template burst form a group.
 //!
@@ -25,7 +25,7 @@
 //! O(C log C) over the C comment events to cut bursts, near-linear union-find.
 
 use crate::finding::{Detector, DetectorId, Finding, Label, SharedValue};
-use crate::util::UnionFind;
+use crate::graph::UnionFind;
 use lockstep_core::{Action, EventStore, NONE_ID};
 use rustc_hash::FxHashMap;
 
@@ -159,7 +159,7 @@ impl Detector for TemplateCommentDetector {
         bursts.retain(|b| campaign_like[&b.0]);
         // One campaign appears in both grids, and a fan club comments on every release of one
         // idol: count distinct creators (keys) per account, not bursts.
-        let keys = crate::util::creator_keys(store);
+        let keys = crate::creators::creator_keys(store);
         let nt = store.n_targets() as u32;
         let mut per_account: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         let mut uf = UnionFind::new(store.n_accounts());
@@ -203,7 +203,7 @@ impl Detector for TemplateCommentDetector {
                     .iter()
                     .map(|a| {
                         // Videos of unknown creator may all be one idol's: counted once.
-                        let k = crate::util::sure_creator_count(&per_account[a], nt) as f32;
+                        let k = crate::creators::sure_creator_count(&per_account[a], nt) as f32;
                         (*a, (0.25 * k).min(0.75))
                     })
                     .collect();

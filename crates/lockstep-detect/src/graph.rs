@@ -1,0 +1,242 @@
+//! Graph pieces the detectors share: union-find, and splitting components at cut vertices.
+
+/// Union-find with path halving and union by size.
+#[derive(Debug, Clone)]
+pub struct UnionFind {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl UnionFind {
+    pub fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    pub fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let p = self.parent[x as usize];
+            self.parent[x as usize] = self.parent[p as usize];
+            x = p;
+        }
+        x
+    }
+
+    pub fn union(&mut self, a: u32, b: u32) {
+        let (mut ra, mut rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        if self.size[ra as usize] < self.size[rb as usize] {
+            std::mem::swap(&mut ra, &mut rb);
+        }
+        self.parent[rb as usize] = ra;
+        self.size[ra as usize] += self.size[rb as usize];
+    }
+
+    /// Components with at least `min_size` members, each sorted, ordered by their smallest member.
+    pub fn components(&mut self, min_size: usize) -> Vec<Vec<u32>> {
+        let n = self.parent.len();
+        let mut root_of = vec![u32::MAX; n];
+        let mut out: Vec<Vec<u32>> = Vec::new();
+        for x in 0..n as u32 {
+            let r = self.find(x);
+            if (self.size[r as usize] as usize) < min_size {
+                continue;
+            }
+            let slot = &mut root_of[r as usize];
+            if *slot == u32::MAX {
+                *slot = out.len() as u32;
+                out.push(Vec::new());
+            }
+            out[*slot as usize].push(x);
+        }
+        out
+    }
+}
+
+/// Connected components (as from [`UnionFind::components`]), each split where it hangs together
+/// only through single vertices. For a component with cut vertices (articulation points: removing
+/// one disconnects the rest), the cut vertices are dropped; if what remains falls apart into at
+/// least two parts of two or more vertices, those parts replace the component, otherwise it is
+/// kept whole. Why: two dense clusters joined through one shared vertex — two farms' campaign
+/// bursts joined by the one burst where both pushed the same video — are two clusters, while a
+/// dense cluster has no cut vertex and is never split. Tarjan's algorithm (iterative), O(V + E).
+pub fn split_at_cut_vertices(
+    n: usize,
+    edges: &[(u32, u32)],
+    comps: Vec<Vec<u32>>,
+) -> Vec<Vec<u32>> {
+    // Adjacency in compressed form.
+    let mut start = vec![0u32; n + 1];
+    for &(a, b) in edges {
+        start[a as usize + 1] += 1;
+        start[b as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut adj = vec![0u32; start[n] as usize];
+    for &(a, b) in edges {
+        adj[fill[a as usize] as usize] = b;
+        fill[a as usize] += 1;
+        adj[fill[b as usize] as usize] = a;
+        fill[b as usize] += 1;
+    }
+    let nbrs = |v: u32| &adj[start[v as usize] as usize..start[v as usize + 1] as usize];
+    let mut disc = vec![u32::MAX; n];
+    let mut low = vec![0u32; n];
+    let mut cut = vec![false; n];
+    let mut out = Vec::with_capacity(comps.len());
+    for comp in comps {
+        // Two parts of two vertices need at least one cut vertex besides: five vertices.
+        if comp.len() < 5 {
+            out.push(comp);
+            continue;
+        }
+        // Articulation points by depth-first search from the component's first vertex.
+        let root = comp[0];
+        let mut time = 0u32;
+        let mut root_children = 0;
+        // (vertex, parent, next neighbour index)
+        let mut stack: Vec<(u32, u32, usize)> = vec![(root, u32::MAX, 0)];
+        disc[root as usize] = time;
+        low[root as usize] = time;
+        while let Some(&mut (v, parent, ref mut next)) = stack.last_mut() {
+            let ns = nbrs(v);
+            if *next < ns.len() {
+                let w = ns[*next];
+                *next += 1;
+                if disc[w as usize] == u32::MAX {
+                    time += 1;
+                    disc[w as usize] = time;
+                    low[w as usize] = time;
+                    if v == root {
+                        root_children += 1;
+                    }
+                    stack.push((w, v, 0));
+                } else if w != parent {
+                    low[v as usize] = low[v as usize].min(disc[w as usize]);
+                }
+            } else {
+                stack.pop();
+                if let Some(&(p, _, _)) = stack.last() {
+                    low[p as usize] = low[p as usize].min(low[v as usize]);
+                    if p != root && low[v as usize] >= disc[p as usize] {
+                        cut[p as usize] = true;
+                    }
+                }
+            }
+        }
+        if root_children >= 2 {
+            cut[root as usize] = true;
+        }
+        let has_cut = comp.iter().any(|&v| cut[v as usize]);
+        let mut parts: Vec<Vec<u32>> = Vec::new();
+        if has_cut {
+            // What remains without the cut vertices, by union-find over local indices.
+            let local = |v: u32| comp.binary_search(&v).ok();
+            let mut uf = UnionFind::new(comp.len());
+            for (i, &v) in comp.iter().enumerate() {
+                if cut[v as usize] {
+                    continue;
+                }
+                for &w in nbrs(v) {
+                    if let Some(j) = local(w) {
+                        if !cut[w as usize] {
+                            uf.union(i as u32, j as u32);
+                        }
+                    }
+                }
+            }
+            // Cut vertices were never joined: singletons, left out by the size floor.
+            parts = uf
+                .components(2)
+                .into_iter()
+                .map(|p| {
+                    p.into_iter()
+                        .map(|i| comp[i as usize])
+                        .collect::<Vec<u32>>()
+                })
+                .collect();
+        }
+        for &v in &comp {
+            disc[v as usize] = u32::MAX;
+            cut[v as usize] = false;
+        }
+        if parts.len() >= 2 {
+            out.extend(parts);
+        } else {
+            out.push(comp);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clique(vs: &[u32]) -> Vec<(u32, u32)> {
+        let mut e = Vec::new();
+        for (i, &a) in vs.iter().enumerate() {
+            for &b in &vs[i + 1..] {
+                e.push((a, b));
+            }
+        }
+        e
+    }
+
+    fn comps_of(n: usize, edges: &[(u32, u32)]) -> Vec<Vec<u32>> {
+        let mut uf = UnionFind::new(n);
+        for &(a, b) in edges {
+            uf.union(a, b);
+        }
+        uf.components(2)
+    }
+
+    #[test]
+    fn two_cliques_joined_through_one_vertex_are_split() {
+        let mut e = clique(&[0, 1, 2, 3]);
+        e.extend(clique(&[5, 6, 7, 8]));
+        e.extend([(4, 0), (4, 1), (4, 5), (4, 6)]);
+        // And an unrelated clique, left alone.
+        e.extend(clique(&[9, 10, 11, 12, 13, 14]));
+        let out = split_at_cut_vertices(15, &e, comps_of(15, &e));
+        assert_eq!(
+            out,
+            vec![
+                vec![0, 1, 2, 3],
+                vec![5, 6, 7, 8],
+                vec![9, 10, 11, 12, 13, 14]
+            ]
+        );
+    }
+
+    #[test]
+    fn dense_clusters_and_chains_are_kept_whole() {
+        // A clique with a second route between its halves has no cut vertex.
+        let mut e = clique(&[0, 1, 2, 3]);
+        e.extend(clique(&[5, 6, 7, 8]));
+        e.extend([(4, 0), (4, 5), (3, 8)]);
+        let out = split_at_cut_vertices(9, &e, comps_of(9, &e));
+        assert_eq!(out, vec![(0..9).collect::<Vec<u32>>()]);
+        // A path: removing its cut vertices leaves single vertices, not two parts.
+        let path = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)];
+        let out = split_at_cut_vertices(6, &path, comps_of(6, &path));
+        assert_eq!(out, vec![(0..6).collect::<Vec<u32>>()]);
+    }
+
+    #[test]
+    fn union_find_components() {
+        let mut uf = UnionFind::new(6);
+        uf.union(0, 1);
+        uf.union(1, 2);
+        uf.union(4, 5);
+        assert_eq!(uf.components(2), vec![vec![0, 1, 2], vec![4, 5]]);
+        assert_eq!(uf.components(3), vec![vec![0, 1, 2]]);
+    }
+}
