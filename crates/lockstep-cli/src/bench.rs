@@ -247,14 +247,15 @@ fn read_one(path: &str, detect: bool) {
             );
         }
         let t2 = Instant::now();
-        let det =
-            lockstep_detect::detect(&store, &lockstep_detect::registry(), &Default::default());
-        let t3 = Instant::now();
-        let _ = lockstep_report::metrics::video_metrics(&store, &det);
+        let a = lockstep_report::pipeline::analyse(
+            store,
+            &lockstep_detect::registry(),
+            &Default::default(),
+        );
         eprintln!(
             "  detect + fusion: {:.2} s, metrics: {:.2} s",
-            t3.duration_since(t2).as_secs_f64(),
-            t3.elapsed().as_secs_f64()
+            a.detect_time.as_secs_f64(),
+            a.metrics_time.as_secs_f64()
         );
         let total = secs + t2.elapsed().as_secs_f64();
         print!(

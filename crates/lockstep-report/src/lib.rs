@@ -9,6 +9,7 @@
 pub mod html;
 pub mod metrics;
 pub mod parquet_out;
+pub mod pipeline;
 
 pub use parquet_out::{write_accounts_parquet, write_videos_parquet};
 

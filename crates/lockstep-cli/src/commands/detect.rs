@@ -117,7 +117,6 @@ pub fn detect(args: &DetectArgs) -> Result<(), Failure> {
     if let Some(pb) = &pb {
         pb.set_message("detecting");
     }
-    let t1 = Instant::now();
     let cfg = lockstep_detect::FusionConfig {
         flag: threshold.map_or(
             lockstep_detect::FlagRule::Evidence(0.5),
@@ -126,8 +125,7 @@ pub fn detect(args: &DetectArgs) -> Result<(), Failure> {
         calibration,
         ..Default::default()
     };
-    let det = lockstep_detect::detect(&store, &detectors, &cfg);
-    let t_detect = t1.elapsed();
+    let a = lockstep_report::pipeline::analyse(store, &detectors, &cfg);
     if let Some(pb) = &pb {
         pb.set_message("writing");
     }
@@ -135,56 +133,21 @@ pub fn detect(args: &DetectArgs) -> Result<(), Failure> {
         .with_context(|| format!("{}: cannot create output directory", out.display()))
         .map_err(with_code(exit::OUTPUT))?;
     let t2 = Instant::now();
-    let videos = lockstep_report::metrics::video_metrics(&store, &det);
-    let t_metrics = t2.elapsed();
-    let ids: Vec<_> = detectors.iter().map(|d| d.id()).collect();
-    // The outputs are independent: write them side by side (errors reported in this order).
-    let ranked = lockstep_report::ranked_accounts(&store, &det);
-    let groups_doc = || lockstep_report::groups_json(&store, &det, &ids);
-    type Job<'a> = Box<dyn Fn() -> Result<(), lockstep_report::WriteError> + Send + Sync + 'a>;
-    let mut jobs: Vec<Job> = vec![
-        Box::new(|| {
-            lockstep_report::write_accounts_csv(&out.join("accounts.csv"), &store, &det, &ranked)
-        }),
-        Box::new(|| lockstep_report::write_groups_json(&out.join("groups.json"), &groups_doc())),
-        Box::new(|| lockstep_report::write_videos_csv(&out.join("videos.csv"), &store, &videos)),
-        Box::new(|| {
-            lockstep_report::write_report_html(
-                &out.join("report.html"),
-                &store,
-                &det,
-                &videos,
-                &events.join(", "),
-            )
-        }),
-    ];
-    if *parquet {
-        jobs.push(Box::new(|| {
-            lockstep_report::write_accounts_parquet(
-                &out.join("accounts.parquet"),
-                &store,
-                &det,
-                &ranked,
-            )
-        }));
-        jobs.push(Box::new(|| {
-            lockstep_report::write_videos_parquet(&out.join("videos.parquet"), &store, &videos)
-        }));
-    }
-    let write = || -> Result<(), lockstep_report::WriteError> {
-        use rayon::prelude::*;
-        let results: Vec<_> = jobs.par_iter().map(|job| job()).collect();
-        results.into_iter().collect()
+    let opts = lockstep_report::pipeline::OutputOptions {
+        parquet: *parquet,
+        source: events.join(", "),
     };
-    write().map_err(|e| Failure {
+    lockstep_report::pipeline::write_outputs(&a, out, &opts).map_err(|e| Failure {
         code: exit::OUTPUT,
         err: e.into(),
     })?;
+    let t_write = t2.elapsed();
+    let (store, det) = (&a.store, &a.detection);
+    let (t_detect, t_metrics) = (a.detect_time, a.metrics_time);
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
     let wall = t0.elapsed();
-    let t_write = t2.elapsed() - t_metrics;
     let bad: u64 = reports.iter().map(|r| r.bad_rows).sum();
     let summary = serde_json::json!({
         "events": store.len(),
