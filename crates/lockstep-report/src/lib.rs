@@ -6,6 +6,7 @@
 //! shares,clean_shares,completion_rate,clean_completion_rate`. All outputs are byte-identical for
 //! the same input.
 
+pub mod docs;
 pub mod html;
 pub mod metrics;
 pub mod parquet_out;
@@ -13,11 +14,12 @@ pub mod pipeline;
 
 pub use parquet_out::{write_accounts_parquet, write_videos_parquet};
 
+use docs::*;
 use lockstep_core::{format_ts, EventStore};
 use lockstep_detect::Detection;
 use metrics::VideoMetrics;
 use rayon::prelude::*;
-use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -198,120 +200,6 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-/// The `groups.json` document.
-// The groups.json document, serialised straight from borrowed data (no `Value` tree: at 10M
-// events building one cost half a second). Fields are in alphabetical order, as the schema's
-// examples and earlier releases printed them.
-
-#[derive(Serialize)]
-struct LabelDoc {
-    label1: &'static str,
-    label2: &'static str,
-    label3: &'static str,
-}
-
-impl From<&lockstep_detect::Label> for LabelDoc {
-    fn from(l: &lockstep_detect::Label) -> Self {
-        LabelDoc {
-            label1: l.label1,
-            label2: l.label2,
-            label3: l.label3,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct DetectorDoc {
-    id: &'static str,
-    version: u32,
-}
-
-#[derive(Serialize)]
-struct ReasonDoc {
-    contribution: f64,
-    detector: &'static str,
-    version: u32,
-}
-
-#[derive(Serialize)]
-struct MemberDoc<'a> {
-    account: &'a str,
-    reasons: Vec<ReasonDoc>,
-    score: f64,
-}
-
-#[derive(Serialize)]
-struct EvidenceDoc<'a> {
-    accounts: usize,
-    detector: &'static str,
-    figures: std::collections::BTreeMap<&'static str, f64>,
-    label: LabelDoc,
-    summary: &'a str,
-    version: u32,
-}
-
-#[derive(Serialize)]
-struct SharedDoc<'a> {
-    accounts: u32,
-    hub: bool,
-    kind: &'static str,
-    value: &'a str,
-}
-
-#[derive(Serialize)]
-struct SpanDoc {
-    end: String,
-    end_ms: i64,
-    start: String,
-    start_ms: i64,
-}
-
-/// A finding shared with other groups (linked cases).
-#[derive(Serialize)]
-struct LinkedDoc<'a> {
-    detector: &'static str,
-    /// The other groups it reaches (at most 10 listed).
-    groups: Vec<&'a str>,
-    label: LabelDoc,
-    /// Other groups beyond those listed.
-    more: usize,
-    summary: &'a str,
-    version: u32,
-}
-
-/// An organic explanation considered for the group, and why its evidence rules it out.
-#[derive(Serialize)]
-struct CrowdCheckDoc<'a> {
-    explanation: &'static str,
-    rejected_because: &'a str,
-}
-
-#[derive(Serialize)]
-struct GroupDoc<'a> {
-    crowd_checks: Vec<CrowdCheckDoc<'a>>,
-    evidence: Vec<EvidenceDoc<'a>>,
-    id: &'a str,
-    label: LabelDoc,
-    linked: Vec<LinkedDoc<'a>>,
-    members: Vec<MemberDoc<'a>>,
-    score: f64,
-    shared: Vec<SharedDoc<'a>>,
-    size: usize,
-    span: SpanDoc,
-    summary: &'a str,
-    targets: Vec<&'a str>,
-}
-
-/// The `groups.json` document (see `schemas/groups.schema.json`).
-#[derive(Serialize)]
-pub struct GroupsDoc<'a> {
-    accounts: usize,
-    detectors: Vec<DetectorDoc>,
-    flagged: usize,
-    generator: &'static str,
-    groups: Vec<GroupDoc<'a>>,
-}
-
 pub fn groups_json<'a>(
     store: &'a EventStore,
     det: &'a Detection,
@@ -325,8 +213,8 @@ pub fn groups_json<'a>(
                 .crowd_checks
                 .iter()
                 .map(|c| CrowdCheckDoc {
-                    explanation: c.explanation,
-                    rejected_because: &c.rejected_because,
+                    explanation: Cow::Borrowed(c.explanation),
+                    rejected_because: Cow::Borrowed(&c.rejected_because),
                 })
                 .collect(),
             evidence: g
@@ -336,15 +224,19 @@ pub fn groups_json<'a>(
                     let f = &det.findings[i];
                     EvidenceDoc {
                         accounts: f.members.len(),
-                        detector: f.detector.id,
-                        figures: f.figures.iter().map(|&(k, v)| (k, round4(v))).collect(),
+                        detector: Cow::Borrowed(f.detector.id),
+                        figures: f
+                            .figures
+                            .iter()
+                            .map(|&(k, v)| (Cow::Borrowed(k), round4(v)))
+                            .collect(),
                         label: (&f.label).into(),
-                        summary: &f.summary,
+                        summary: Cow::Borrowed(&f.summary),
                         version: f.detector.version,
                     }
                 })
                 .collect(),
-            id: &g.id,
+            id: Cow::Borrowed(&g.id),
             label: (&g.label).into(),
             linked: g
                 .linked
@@ -352,15 +244,15 @@ pub fn groups_json<'a>(
                 .map(|l| {
                     let f = &det.findings[l.finding];
                     LinkedDoc {
-                        detector: f.detector.id,
+                        detector: Cow::Borrowed(f.detector.id),
                         groups: l
                             .groups
                             .iter()
-                            .map(|&o| det.groups[o].id.as_str())
+                            .map(|&o| Cow::Borrowed(det.groups[o].id.as_str()))
                             .collect(),
                         label: (&f.label).into(),
                         more: l.n_groups - l.groups.len(),
-                        summary: &f.summary,
+                        summary: Cow::Borrowed(&f.summary),
                         version: f.detector.version,
                     }
                 })
@@ -371,13 +263,13 @@ pub fn groups_json<'a>(
                 .map(|&a| {
                     let v = &det.accounts[a as usize];
                     MemberDoc {
-                        account: store.accounts.name(a),
+                        account: Cow::Borrowed(store.accounts.name(a)),
                         reasons: v
                             .reasons
                             .iter()
                             .map(|(d, c)| ReasonDoc {
                                 contribution: round4(*c as f64),
-                                detector: d.id,
+                                detector: Cow::Borrowed(d.id),
                                 version: d.version,
                             })
                             .collect(),
@@ -392,8 +284,8 @@ pub fn groups_json<'a>(
                 .map(|s| SharedDoc {
                     accounts: s.accounts,
                     hub: s.hub,
-                    kind: s.kind,
-                    value: &s.value,
+                    kind: Cow::Borrowed(s.kind),
+                    value: Cow::Borrowed(&s.value),
                 })
                 .collect(),
             size: g.members.len(),
@@ -403,8 +295,12 @@ pub fn groups_json<'a>(
                 start: format_ts(g.span.0),
                 start_ms: g.span.0,
             },
-            summary: &g.summary,
-            targets: g.targets.iter().map(|&t| store.targets.name(t)).collect(),
+            summary: Cow::Borrowed(&g.summary),
+            targets: g
+                .targets
+                .iter()
+                .map(|&t| Cow::Borrowed(store.targets.name(t)))
+                .collect(),
         })
         .collect();
     GroupsDoc {
@@ -412,12 +308,12 @@ pub fn groups_json<'a>(
         detectors: detectors
             .iter()
             .map(|d| DetectorDoc {
-                id: d.id,
+                id: Cow::Borrowed(d.id),
                 version: d.version,
             })
             .collect(),
         flagged: det.n_flagged(),
-        generator: concat!("lockstep ", env!("CARGO_PKG_VERSION")),
+        generator: Cow::Borrowed(concat!("lockstep ", env!("CARGO_PKG_VERSION"))),
         groups,
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::failure::{exit, with_code, Failure};
 use anyhow::Context;
+use lockstep_report::docs::GroupsDoc;
 
 pub fn explain(id: &str, dir: &std::path::Path, json: bool) -> Result<(), Failure> {
     let path = dir.join("groups.json");
@@ -14,11 +15,11 @@ pub fn explain(id: &str, dir: &std::path::Path, json: bool) -> Result<(), Failur
             )
         })
         .map_err(with_code(exit::INPUT_UNREADABLE))?;
-    let doc: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not valid JSON", path.display()))
+    // Typed: a renamed or missing field fails here, naming it, instead of printing blanks.
+    let doc = GroupsDoc::parse(&text)
+        .with_context(|| format!("{}: not a groups.json document", path.display()))
         .map_err(with_code(exit::BAD_INPUT))?;
-    let groups = doc["groups"].as_array().cloned().unwrap_or_default();
-    let find_group = |gid: &str| groups.iter().find(|g| g["id"] == gid).cloned();
+    let find_group = |gid: &str| doc.group(gid);
     // An account: its row in accounts.csv, then its group.
     let (account_row, group) = match find_group(id) {
         Some(g) => (None, Some(g)),
@@ -111,48 +112,44 @@ pub fn explain(id: &str, dir: &std::path::Path, json: bool) -> Result<(), Failur
         }
         return Ok(());
     };
-    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
     println!(
         "\n{}  {}/{}/{}  score {}  {} accounts  {} → {}",
-        s(&g["id"]),
-        s(&g["label"]["label1"]),
-        s(&g["label"]["label2"]),
-        s(&g["label"]["label3"]),
-        g["score"],
-        g["size"],
-        s(&g["span"]["start"]),
-        s(&g["span"]["end"])
+        g.id,
+        g.label.label1,
+        g.label.label2,
+        g.label.label3,
+        g.score,
+        g.size,
+        g.span.start,
+        g.span.end
     );
-    println!("  {}", s(&g["summary"]));
+    println!("  {}", g.summary);
+    if !g.crowd_checks.is_empty() {
+        println!("\n  crowd explanations considered");
+        for c in &g.crowd_checks {
+            println!("    {}", c.explanation);
+            println!("      no: {}", c.rejected_because);
+        }
+    }
     println!("\n  evidence");
-    for e in g["evidence"].as_array().into_iter().flatten() {
-        let figs: Vec<String> = e["figures"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+    for e in &g.evidence {
+        let figs: Vec<String> = e.figures.iter().map(|(k, v)| format!("{k}={v}")).collect();
         println!(
             "    {}@{}  {}/{}  {} accounts",
-            s(&e["detector"]),
-            e["version"],
-            s(&e["label"]["label2"]),
-            s(&e["label"]["label3"]),
-            e["accounts"]
+            e.detector, e.version, e.label.label2, e.label.label3, e.accounts
         );
-        println!("      {}", s(&e["summary"]));
+        println!("      {}", e.summary);
         println!("      {}", figs.join(", "));
     }
-    let shared = g["shared"].as_array().cloned().unwrap_or_default();
-    if !shared.is_empty() {
+    if !g.shared.is_empty() {
         println!("\n  shared values");
-        for v in shared.iter().take(15) {
+        for v in g.shared.iter().take(15) {
             println!(
                 "    {:<8} {}  ({} accounts){}",
-                s(&v["kind"]),
-                s(&v["value"]),
-                v["accounts"],
-                if v["hub"] == true {
+                v.kind,
+                v.value,
+                v.accounts,
+                if v.hub {
                     "  hub: context, not evidence"
                 } else {
                     ""
@@ -160,46 +157,30 @@ pub fn explain(id: &str, dir: &std::path::Path, json: bool) -> Result<(), Failur
             );
         }
     }
-    // Absent in groups.json files written before linked cases existed.
-    let linked = g["linked"].as_array().cloned().unwrap_or_default();
-    if !linked.is_empty() {
+    if !g.linked.is_empty() {
         println!("\n  linked groups (evidence shared with other groups)");
-        for l in linked.iter().take(10) {
-            let others: Vec<String> = l["groups"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(s)
-                .collect();
-            let more = l["more"].as_u64().unwrap_or(0);
+        for l in g.linked.iter().take(10) {
             println!(
                 "    {}@{}  {}{}",
-                s(&l["detector"]),
-                l["version"],
-                others.join(", "),
-                if more > 0 {
-                    format!(" (+{more} more)")
+                l.detector,
+                l.version,
+                l.groups.join(", "),
+                if l.more > 0 {
+                    format!(" (+{} more)", l.more)
                 } else {
                     String::new()
                 }
             );
-            println!("      {}", s(&l["summary"]));
+            println!("      {}", l.summary);
         }
     }
-    let targets: Vec<String> = g["targets"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .take(10)
-        .map(s)
-        .collect();
+    let targets: Vec<&str> = g.targets.iter().take(10).map(|t| t.as_ref()).collect();
     if !targets.is_empty() {
         println!("\n  targets pushed  {}", targets.join(", "));
     }
-    let members = g["members"].as_array().cloned().unwrap_or_default();
-    println!("\n  members ({}; first 20)", members.len());
-    for m in members.iter().take(20) {
-        println!("    {}  {}", s(&m["account"]), m["score"]);
+    println!("\n  members ({}; first 20)", g.members.len());
+    for m in g.members.iter().take(20) {
+        println!("    {}  {}", m.account, m.score);
     }
     Ok(())
 }
