@@ -8,17 +8,26 @@ use std::str::FromStr;
 #[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum Action {
+    /// Watched a video (`watch_ms`, `video_ms` when known).
     View = 0,
+    /// Liked a video.
     Like = 1,
+    /// Commented on a video (`text`).
     Comment = 2,
+    /// Shared a video.
     Share = 3,
+    /// Followed an account (the target is the account).
     Follow = 4,
+    /// Sent a direct message to an account (`text`).
     Dm = 5,
+    /// Published a video (the account is its creator).
     Publish = 6,
+    /// Logged in (no target).
     Login = 7,
 }
 
 impl Action {
+    /// Every action, in code order.
     pub const ALL: [Action; 8] = [
         Action::View,
         Action::Like,
@@ -29,8 +38,10 @@ impl Action {
         Action::Publish,
         Action::Login,
     ];
+    /// How many actions there are.
     pub const COUNT: usize = 8;
 
+    /// The action's name in the input contract (`view`, `like`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::View => "view",
@@ -45,6 +56,7 @@ impl Action {
     }
 
     #[inline]
+    /// The action stored as `code` in the store's `action` column.
     pub fn from_code(code: u8) -> Action {
         Action::ALL[code as usize & 7]
     }
@@ -165,6 +177,7 @@ pub const COLUMNS: [&str; COLUMN_COUNT] = [
 ];
 /// How many input columns there are (readers size their per-row buffers by it).
 pub const COLUMN_COUNT: usize = 11;
+/// The columns every input must have.
 pub const REQUIRED_COLUMNS: [&str; 4] = ["ts", "account", "action", "target"];
 
 #[cfg(test)]

@@ -58,6 +58,7 @@ impl std::fmt::Debug for Interner {
 }
 
 impl Interner {
+    /// An empty interner.
     pub fn new() -> Self {
         Interner {
             arena: String::new(),
@@ -72,6 +73,7 @@ impl Interner {
         self.offsets.len() - 1
     }
 
+    /// Whether no name has been interned.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

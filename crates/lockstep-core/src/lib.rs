@@ -11,6 +11,8 @@
 //! assert_eq!(store.action(0), Action::Like);
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod event;
 pub mod intern;
 pub mod store;

@@ -11,8 +11,11 @@ use crate::intern::{Interner, NONE_ID};
 /// Why one input row could not become an event. Readers add the file and line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
+    /// The column of the bad cell.
     pub column: &'static str,
+    /// The cell's value (clipped for display).
     pub value: String,
+    /// Why it is not valid.
     pub reason: &'static str,
 }
 
@@ -37,6 +40,7 @@ impl std::fmt::Display for FieldError {
 }
 
 impl FieldError {
+    /// A bad cell: its column, its value and why it is not valid.
     pub fn new(column: &'static str, value: impl Into<String>, reason: &'static str) -> Self {
         FieldError {
             column,
@@ -50,30 +54,50 @@ impl FieldError {
 /// are `None`; present-but-empty cells are `Some("")` and mean "no value".
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RawEvent<'a> {
+    /// Epoch milliseconds or RFC 3339.
     pub ts: &'a str,
+    /// The acting account.
     pub account: &'a str,
+    /// The action's name.
     pub action: &'a str,
+    /// The video or account acted on (empty for `login`).
     pub target: &'a str,
+    /// Device id.
     pub device: Option<&'a str>,
+    /// IP address.
     pub ip: Option<&'a str>,
+    /// Watch time in milliseconds.
     pub watch_ms: Option<&'a str>,
+    /// Video length in milliseconds.
     pub video_ms: Option<&'a str>,
+    /// Comment or DM text.
     pub text: Option<&'a str>,
+    /// A rating (any finite number).
     pub rating: Option<&'a str>,
+    /// The target's owner.
     pub creator: Option<&'a str>,
 }
 
 /// A validated event with owned-free, typed fields (used by the simulator and by typed readers).
 #[derive(Debug, Clone, Copy)]
 pub struct TypedEvent<'a> {
+    /// Epoch milliseconds.
     pub ts: i64,
+    /// The acting account.
     pub account: &'a str,
+    /// What the account did.
     pub action: Action,
+    /// The video or account acted on (empty for `login`).
     pub target: &'a str,
+    /// Device id.
     pub device: Option<&'a str>,
+    /// IP address.
     pub ip: Option<&'a str>,
+    /// Watch time in milliseconds.
     pub watch_ms: Option<u32>,
+    /// Video length in milliseconds.
     pub video_ms: Option<u32>,
+    /// Comment or DM text.
     pub text: Option<&'a str>,
     /// A rating that came with the event (review stars, trust score), if the input has one.
     pub rating: Option<f32>,
@@ -178,10 +202,12 @@ pub struct EventBatch {
 }
 
 impl EventBatch {
+    /// Number of events.
     pub fn len(&self) -> usize {
         self.ts.len()
     }
 
+    /// Whether there are no events.
     pub fn is_empty(&self) -> bool {
         self.ts.is_empty()
     }
@@ -233,6 +259,7 @@ impl EventBatch {
         Ok(())
     }
 
+    /// Drop every event, keeping the allocations.
     pub fn clear(&mut self) {
         self.arena.clear();
         self.ts.clear();
@@ -277,15 +304,18 @@ impl Csr {
     }
 
     #[inline]
+    /// The events of `key`, in time order.
     pub fn get(&self, key: u32) -> &[u32] {
         let k = key as usize;
         &self.items[self.offsets[k] as usize..self.offsets[k + 1] as usize]
     }
 
+    /// Number of events.
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
 
+    /// Whether there are no events.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -298,9 +328,13 @@ impl Csr {
 /// All events of one input, column by column, sorted by time (ties keep input order).
 #[derive(Debug, Default, Clone)]
 pub struct EventStore {
+    /// Event time, epoch milliseconds, ascending.
     pub ts: Vec<i64>,
+    /// Acting account id into `accounts`.
     pub account: Vec<u32>,
+    /// Target id into `targets` (the empty name for logins).
     pub target: Vec<u32>,
+    /// Action code ([`Action::from_code`]).
     pub action: Vec<u8>,
     /// Device id, or [`NONE_ID`].
     pub device: Vec<u32>,
@@ -315,14 +349,20 @@ pub struct EventStore {
     /// Rating per event (NaN for none), or empty when the input had no ratings at all — logs
     /// without a `rating` column pay nothing for it.
     pub rating: Vec<f32>,
+    /// Account names.
     pub accounts: Interner,
+    /// Target names (videos and accounts acted on).
     pub targets: Interner,
+    /// Device ids.
     pub devices: Interner,
+    /// IP addresses.
     pub ips: Interner,
+    /// Distinct comment and DM texts.
     pub texts: Interner,
-    /// Creator names (the `creator` column), and each target's creator id into it, or
-    /// [`NONE_ID`] (empty when the input never names one). The first name given wins.
+    /// Creator names (the `creator` column).
     pub creators: Interner,
+    /// Each target's creator id into `creators`, or [`NONE_ID`]; empty when the input never
+    /// names one. The first name given for a target wins.
     pub target_creator: Vec<u32>,
     by_account: Csr,
     by_target: Csr,
@@ -332,23 +372,28 @@ pub struct EventStore {
 pub const NO_MS: u32 = u32::MAX;
 
 impl EventStore {
+    /// Number of events.
     pub fn len(&self) -> usize {
         self.ts.len()
     }
 
+    /// Whether there are no events.
     pub fn is_empty(&self) -> bool {
         self.ts.is_empty()
     }
 
+    /// Number of distinct accounts.
     pub fn n_accounts(&self) -> usize {
         self.accounts.len()
     }
 
+    /// Number of distinct targets.
     pub fn n_targets(&self) -> usize {
         self.targets.len()
     }
 
     #[inline]
+    /// The action of event `e`.
     pub fn action(&self, e: u32) -> Action {
         Action::from_code(self.action[e as usize])
     }
@@ -377,21 +422,25 @@ impl EventStore {
         (d != NONE_ID).then_some(d)
     }
     #[inline]
+    /// The IP id of event `e`, if it has one.
     pub fn ip_of(&self, e: u32) -> Option<u32> {
         let d = self.ip[e as usize];
         (d != NONE_ID).then_some(d)
     }
     #[inline]
+    /// The watch time of event `e`, if it has one.
     pub fn watch_of(&self, e: u32) -> Option<u32> {
         let d = self.watch_ms[e as usize];
         (d != NO_MS).then_some(d)
     }
     #[inline]
+    /// The video length of event `e`, if it has one.
     pub fn video_len_of(&self, e: u32) -> Option<u32> {
         let d = self.video_ms[e as usize];
         (d != NO_MS).then_some(d)
     }
     #[inline]
+    /// The rating of event `e`, if it has one.
     pub fn rating_of(&self, e: u32) -> Option<f32> {
         self.rating.get(e as usize).copied().filter(|r| !r.is_nan())
     }
@@ -407,6 +456,7 @@ impl EventStore {
         !self.rating.is_empty()
     }
     #[inline]
+    /// The text of event `e`, if it has one.
     pub fn text_of(&self, e: u32) -> Option<&str> {
         let d = self.text[e as usize];
         (d != NONE_ID).then(|| self.texts.name(d))
@@ -470,6 +520,7 @@ fn opt(s: Option<&str>) -> Option<&str> {
 }
 
 impl EventStoreBuilder {
+    /// An empty builder.
     pub fn new() -> Self {
         EventStoreBuilder {
             store: EventStore {
@@ -484,6 +535,7 @@ impl EventStoreBuilder {
         }
     }
 
+    /// An empty builder with room for `n` events.
     pub fn with_capacity(n: usize) -> Self {
         let mut b = Self::new();
         let s = &mut b.store;
@@ -499,10 +551,12 @@ impl EventStoreBuilder {
         b
     }
 
+    /// Number of events.
     pub fn len(&self) -> usize {
         self.store.ts.len()
     }
 
+    /// Whether there are no events.
     pub fn is_empty(&self) -> bool {
         self.store.ts.is_empty()
     }

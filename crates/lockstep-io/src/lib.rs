@@ -15,6 +15,8 @@
 //! # Ok::<(), lockstep_io::ReadError>(())
 //! ```
 
+#![deny(missing_docs)]
+
 mod csv_read;
 mod error;
 mod jsonl_read;
@@ -32,8 +34,11 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 /// An input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// CSV with a header (tab-separated is sniffed).
     Csv,
+    /// JSON Lines: one object per line.
     Jsonl,
+    /// Apache Parquet.
     Parquet,
 }
 
@@ -56,6 +61,7 @@ impl Format {
         }
     }
 
+    /// A format by name: `csv`, `jsonl` (or `json`, `ndjson`), `parquet`.
     pub fn parse(s: &str) -> Option<Format> {
         match s.to_ascii_lowercase().as_str() {
             "csv" | "tsv" => Some(Format::Csv),
@@ -80,6 +86,7 @@ pub struct ReadOptions {
 /// What a read did.
 #[derive(Debug, Clone, Default)]
 pub struct ReadReport {
+    /// The input.
     pub path: String,
     /// Data rows seen (good and bad).
     pub rows: u64,

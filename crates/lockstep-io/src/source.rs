@@ -11,6 +11,7 @@ use std::sync::Arc;
 pub struct ByteCounter(pub Arc<AtomicU64>);
 
 impl ByteCounter {
+    /// Bytes read so far.
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }

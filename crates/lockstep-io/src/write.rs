@@ -13,22 +13,37 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::sync::Arc;
 
+/// Why events could not be written. Every variant names the output.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// Creating or writing the file failed.
     #[error("{path}: {source}")]
     Io {
+        /// The output.
         path: String,
+        /// What the operating system said.
         #[source]
         source: io::Error,
     },
+    /// The name does not tell the format.
     #[error("{path}: cannot tell the format from the name (use .csv, .jsonl or .parquet, optionally .gz/.zst)")]
-    UnknownFormat { path: String },
+    UnknownFormat {
+        /// The output.
+        path: String,
+    },
+    /// The Parquet writer failed.
     #[error("{path}: parquet: {message}")]
-    Parquet { path: String, message: String },
+    Parquet {
+        /// The output.
+        path: String,
+        /// What the Parquet writer said.
+        message: String,
+    },
 }
 
 /// A sink for events.
 pub trait EventWriter {
+    /// Append one event.
     fn write(&mut self, e: &TypedEvent<'_>) -> Result<(), WriteError>;
     /// Flush and close; must be called, or the tail of the output may be lost.
     fn finish(self: Box<Self>) -> Result<(), WriteError>;
