@@ -61,8 +61,10 @@ impl UnionFind {
 /// only through single vertices. For a component with cut vertices (articulation points: removing
 /// one disconnects the rest), the cut vertices are dropped; if what remains falls apart into at
 /// least two parts of two or more vertices, those parts replace the component, otherwise it is
-/// kept whole. Why: two dense clusters joined through one shared vertex — two farms' campaign
-/// bursts joined by the one burst where both pushed the same video — are two clusters, while a
+/// kept whole (when it is split, vertices that removing the cut vertices leaves alone are
+/// dropped with them). Why: two dense clusters joined through one shared vertex — two farms'
+/// campaign bursts joined by the one burst where both pushed the same video — are two clusters,
+/// while a
 /// dense cluster has no cut vertex and is never split. Tarjan's algorithm (iterative), O(V + E).
 pub fn split_at_cut_vertices(
     n: usize,
@@ -238,5 +240,74 @@ mod tests {
         uf.union(4, 5);
         assert_eq!(uf.components(2), vec![vec![0, 1, 2], vec![4, 5]]);
         assert_eq!(uf.components(3), vec![vec![0, 1, 2]]);
+    }
+
+    /// On random graphs the split only ever partitions: parts are disjoint, each lies inside
+    /// one input component, a component is either kept whole or replaced by two or more parts
+    /// of two or more vertices, and what a split drops are cut vertices and the vertices they
+    /// leave alone.
+    #[test]
+    fn split_at_cut_vertices_only_partitions() {
+        use rand::{Rng, SeedableRng};
+        for seed in 0..300u64 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let n = rng.random_range(1..40usize);
+            let m = rng.random_range(0..3 * n);
+            let edges: Vec<(u32, u32)> = (0..m)
+                .map(|_| (rng.random_range(0..n as u32), rng.random_range(0..n as u32)))
+                .filter(|(a, b)| a != b)
+                .collect();
+            let comps = comps_of(n, &edges);
+            let out = split_at_cut_vertices(n, &edges, comps.clone());
+            let mut seen = vec![false; n];
+            for part in &out {
+                assert!(part.len() >= 2, "seed {seed}: {part:?}");
+                for &v in part {
+                    assert!(!seen[v as usize], "seed {seed}: {v} in two parts");
+                    seen[v as usize] = true;
+                }
+                let home = comps
+                    .iter()
+                    .filter(|c| part.iter().all(|v| c.contains(v)))
+                    .count();
+                assert_eq!(home, 1, "seed {seed}: {part:?} spans components");
+            }
+            for c in &comps {
+                let parts: Vec<&Vec<u32>> = out.iter().filter(|p| c.contains(&p[0])).collect();
+                if parts.len() == 1 {
+                    assert_eq!(parts[0], c, "seed {seed}: a kept component is kept whole");
+                } else {
+                    assert!(parts.len() >= 2, "seed {seed}: {c:?} lost");
+                    // Dropped vertices disconnect the component: each is a cut vertex.
+                    for &v in c.iter().filter(|v| !seen[**v as usize]) {
+                        let rest: Vec<(u32, u32)> = edges
+                            .iter()
+                            .copied()
+                            .filter(|&(a, b)| a != v && b != v)
+                            .collect();
+                        // Pieces of the component without v, single vertices included.
+                        let mut uf = UnionFind::new(n);
+                        for &(a, b) in &rest {
+                            uf.union(a, b);
+                        }
+                        let pieces = uf
+                            .components(1)
+                            .into_iter()
+                            .filter(|w| w[0] != v && w.iter().all(|x| c.contains(x)))
+                            .count();
+                        // Or a vertex left alone once the cut vertices went (a leaf on one):
+                        // parts of one vertex are not parts.
+                        let alone = edges
+                            .iter()
+                            .filter(|&&(a, b)| a == v || b == v)
+                            .all(|&(a, b)| !seen[(if a == v { b } else { a }) as usize]);
+                        assert!(
+                            pieces >= 2 || alone,
+                            "seed {seed}: {v} dropped but neither a cut vertex nor alone"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -794,3 +794,43 @@ mod tests {
         assert!(eval_groups(&no_farms, &scores).is_none());
     }
 }
+
+#[cfg(test)]
+mod isotonic_properties {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// On any data — any size, any label pattern, ties, exact zeros — the knots ascend in
+    /// evidence, their scores strictly increase (PAV pools ties) and stay inside (0, 1).
+    #[test]
+    fn knots_are_monotone_and_inside_the_unit_interval() {
+        for seed in 0..300u64 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let n = rng.random_range(0..400);
+            let bins = rng.random_range(1..30);
+            let points: Vec<(f64, bool)> = (0..n)
+                .map(|_| {
+                    let x = if rng.random_bool(0.2) {
+                        0.0
+                    } else {
+                        rng.random::<f64>()
+                    };
+                    // A label pattern that is not monotone in x, so PAV has work to do.
+                    let p = 0.5 + 0.4 * (x * 12.0).sin();
+                    (x, rng.random_bool(p.clamp(0.0, 1.0)))
+                })
+                .collect();
+            let k = isotonic_knots(&points, bins);
+            assert!(k.len() <= bins + 1, "seed {seed}");
+            assert!(
+                k.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1),
+                "seed {seed}: {k:?}"
+            );
+            assert!(
+                k.iter()
+                    .all(|&(x, y)| (0.0..=1.0).contains(&x) && y > 0.0 && y < 1.0),
+                "seed {seed}: {k:?}"
+            );
+        }
+    }
+}
