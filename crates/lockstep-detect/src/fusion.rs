@@ -310,12 +310,28 @@ impl Detection {
 }
 
 pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> Detection {
-    let n = store.n_accounts();
+    let mut accounts = account_verdicts(store.n_accounts(), &findings, cfg);
+    let comps = flagged_groups(store, &findings, &accounts);
+    let cases = Cases::of(store.n_accounts(), &findings, &comps);
+    let mut groups = build_groups(&findings, &mut accounts, comps, cases);
+    for g in groups.iter_mut() {
+        g.crowd_checks = crowd_checks(&findings, &g.findings, &g.members, &accounts);
+    }
+    Detection {
+        findings,
+        accounts,
+        groups,
+    }
+}
+
+/// Step 1. Each account's verdict: per detector its strongest finding, combined as independent
+/// evidence, corroboration by family, calibration and the flag.
+fn account_verdicts(n: usize, findings: &[Finding], cfg: &FusionConfig) -> Vec<AccountVerdict> {
     // Strongest strength per (account, detector).
     // Context (a NAT of single-account phones) is shown with the evidence but adds nothing.
     let mut per: Vec<BTreeMap<DetectorId, f32>> = vec![BTreeMap::new(); n];
     let mut fams: Vec<Vec<Family>> = vec![Vec::new(); n];
-    for f in &findings {
+    for f in findings {
         let family = f.family();
         for &(a, s) in &f.members {
             let s = s.clamp(0.0, 1.0);
@@ -330,8 +346,7 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
             *e = e.max(s);
         }
     }
-    let mut accounts: Vec<AccountVerdict> = per
-        .into_iter()
+    per.into_iter()
         .zip(fams)
         .map(|(m, mut families)| {
             let mut keep = 1.0f32;
@@ -365,9 +380,17 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
                 families,
             }
         })
-        .collect();
+        .collect()
+}
 
-    // Groups: flagged accounts that share a finding.
+/// Step 2. Flagged accounts joined by findings that link members, each group sorted by name,
+/// groups by size then first name (so ids are stable).
+fn flagged_groups(
+    store: &EventStore,
+    findings: &[Finding],
+    accounts: &[AccountVerdict],
+) -> Vec<Vec<u32>> {
+    let n = store.n_accounts();
     let mut uf = UnionFind::new(n);
     for f in findings.iter().filter(|f| f.links_members) {
         let mut flagged = f
@@ -399,48 +422,81 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
             .cmp(&a.len())
             .then_with(|| store.accounts.name(a[0]).cmp(store.accounts.name(b[0])))
     });
+    comps
+}
 
-    let mut finding_of_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    let mut group_of_account: Vec<Option<usize>> = vec![None; n];
-    for (g, c) in comps.iter().enumerate() {
-        for &a in c {
-            group_of_account[a as usize] = Some(g);
-        }
-    }
-    let mut linked_of: Vec<Vec<LinkedEvidence>> = vec![Vec::new(); comps.len()];
-    for (i, f) in findings.iter().enumerate() {
-        let mut gs: Vec<usize> = f
-            .members
-            .iter()
-            .filter_map(|&(a, _)| group_of_account[a as usize])
-            .collect();
-        gs.sort_unstable();
-        gs.dedup();
-        if gs.len() >= 2 {
-            for &g in &gs {
-                linked_of[g].push(LinkedEvidence {
-                    finding: i,
-                    groups: gs
-                        .iter()
-                        .copied()
-                        .filter(|&o| o != g)
-                        .take(MAX_LINKED_LISTED)
-                        .collect(),
-                    n_groups: gs.len() - 1,
-                });
+/// Step 3. Which findings name members of each group, and the linked cases: findings whose
+/// flagged members fall in several groups.
+struct Cases {
+    finding_of_root: BTreeMap<usize, Vec<usize>>,
+    group_of_account: Vec<Option<usize>>,
+    linked_of: Vec<Vec<LinkedEvidence>>,
+}
+
+impl Cases {
+    fn of(n: usize, findings: &[Finding], comps: &[Vec<u32>]) -> Cases {
+        let mut finding_of_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut group_of_account: Vec<Option<usize>> = vec![None; n];
+        for (g, c) in comps.iter().enumerate() {
+            for &a in c {
+                group_of_account[a as usize] = Some(g);
             }
         }
-        for g in gs {
-            finding_of_root.entry(g).or_default().push(i);
+        let mut linked_of: Vec<Vec<LinkedEvidence>> = vec![Vec::new(); comps.len()];
+        for (i, f) in findings.iter().enumerate() {
+            let mut gs: Vec<usize> = f
+                .members
+                .iter()
+                .filter_map(|&(a, _)| group_of_account[a as usize])
+                .collect();
+            gs.sort_unstable();
+            gs.dedup();
+            if gs.len() >= 2 {
+                for &g in &gs {
+                    linked_of[g].push(LinkedEvidence {
+                        finding: i,
+                        groups: gs
+                            .iter()
+                            .copied()
+                            .filter(|&o| o != g)
+                            .take(MAX_LINKED_LISTED)
+                            .collect(),
+                        n_groups: gs.len() - 1,
+                    });
+                }
+            }
+            for g in gs {
+                finding_of_root.entry(g).or_default().push(i);
+            }
+        }
+        // Most specific links first (a finding shared with one other group says more than one
+        // spread over fifty); ties in finding order.
+        for l in linked_of.iter_mut() {
+            l.sort_by_key(|x| (x.n_groups, x.finding));
+            l.truncate(MAX_LINKED);
+        }
+        Cases {
+            finding_of_root,
+            group_of_account,
+            linked_of,
         }
     }
-    // Most specific links first (a finding shared with one other group says more than one
-    // spread over fifty); ties in finding order.
-    for l in linked_of.iter_mut() {
-        l.sort_by_key(|x| (x.n_groups, x.finding));
-        l.truncate(MAX_LINKED);
-    }
-    let groups: Vec<Group> = comps
+}
+
+/// Step 4. The groups: lead finding (most member weight), score, span, targets, shared values,
+/// summary; members learn their group.
+fn build_groups(
+    findings: &[Finding],
+    accounts: &mut [AccountVerdict],
+    comps: Vec<Vec<u32>>,
+    cases: Cases,
+) -> Vec<Group> {
+    let Cases {
+        mut finding_of_root,
+        group_of_account,
+        mut linked_of,
+    } = cases;
+    comps
         .into_iter()
         .enumerate()
         .map(|(g, members)| {
@@ -524,16 +580,7 @@ pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> D
                 crowd_checks: Vec::new(),
             }
         })
-        .collect();
-    let mut groups = groups;
-    for g in groups.iter_mut() {
-        g.crowd_checks = crowd_checks(&findings, &g.findings, &g.members, &accounts);
-    }
-    Detection {
-        findings,
-        accounts,
-        groups,
-    }
+        .collect()
 }
 
 #[cfg(test)]
