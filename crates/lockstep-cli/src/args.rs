@@ -20,7 +20,7 @@ pub(crate) struct Cli {
 pub(crate) enum Cmd {
     /// Detect farm accounts and groups; write accounts.csv, groups.json, videos.csv, report.html.
     #[command(
-        after_help = "Input columns: ts (epoch ms or RFC 3339), account, action (view|like|comment|share|follow|dm|publish|login),\ntarget; optional device, ip, watch_ms, video_ms, text, rating, creator. Extra columns are ignored.\n\nExamples:\n  lockstep detect day.csv.gz --out out/\n  zcat day.jsonl.gz | lockstep detect - --format jsonl --out out/ --max-bad-rows 100"
+        after_help = detect_help()
     )]
     Detect(DetectArgs),
     /// Write a synthetic event log with ground truth (organic traffic, hard negatives, farms).
@@ -174,4 +174,16 @@ pub(crate) struct DetectArgs {
     /// No progress bar or summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `detect --help`'s epilogue, from the column table (a new column shows up by itself).
+fn detect_help() -> String {
+    use lockstep_core::{COLUMNS, REQUIRED_COLUMNS};
+    let optional: Vec<&str> = COLUMNS[REQUIRED_COLUMNS.len()..].to_vec();
+    format!(
+        "Input columns: {} (ts: epoch ms or RFC 3339; action: view|like|comment|share|follow|dm|publish|login);\noptional {}. Extra columns are ignored.{}",
+        REQUIRED_COLUMNS.join(", "),
+        optional.join(", "),
+        "\n\nExamples:\n  lockstep detect day.csv.gz --out out/\n  zcat day.jsonl.gz | lockstep detect - --format jsonl --out out/ --max-bad-rows 100"
+    )
 }

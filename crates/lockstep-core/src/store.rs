@@ -78,6 +78,28 @@ pub struct RawEvent<'a> {
     pub creator: Option<&'a str>,
 }
 
+impl<'a> RawEvent<'a> {
+    /// A row from its cells in [`COLUMNS`](crate::COLUMNS) order (`None` for a column the
+    /// input does not have). Readers build rows this way, so a new column needs no reader change.
+    pub fn from_cells(c: [Option<&'a str>; crate::COLUMN_COUNT]) -> RawEvent<'a> {
+        let [ts, account, action, target, device, ip, watch_ms, video_ms, text, rating, creator] =
+            c;
+        RawEvent {
+            ts: ts.unwrap_or(""),
+            account: account.unwrap_or(""),
+            action: action.unwrap_or(""),
+            target: target.unwrap_or(""),
+            device,
+            ip,
+            watch_ms,
+            video_ms,
+            text,
+            rating,
+            creator,
+        }
+    }
+}
+
 /// A validated event with owned-free, typed fields (used by the simulator and by typed readers).
 #[derive(Debug, Clone, Copy)]
 pub struct TypedEvent<'a> {

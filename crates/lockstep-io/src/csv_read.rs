@@ -121,19 +121,11 @@ fn fields<'r>(
             }),
         }
     };
-    Ok(RawEvent {
-        ts: get(0)?.unwrap_or(""),
-        account: get(1)?.unwrap_or(""),
-        action: get(2)?.unwrap_or(""),
-        target: get(3)?.unwrap_or(""),
-        device: get(4)?,
-        ip: get(5)?,
-        watch_ms: get(6)?,
-        video_ms: get(7)?,
-        text: get(8)?,
-        rating: get(9)?,
-        creator: get(10)?,
-    })
+    let mut cells = [None; COLUMN_COUNT];
+    for (c, cell) in cells.iter_mut().enumerate() {
+        *cell = get(c)?;
+    }
+    Ok(RawEvent::from_cells(cells))
 }
 
 fn csv_err(path: &str, e: csv::Error) -> ReadError {

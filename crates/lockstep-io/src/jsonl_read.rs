@@ -2,8 +2,8 @@
 //! for every column (so `"ts": 1700000000000` and `"ts": "2026-11-01T12:00:00Z"` both work).
 
 use crate::{BadRow, Location, ReadError, RowSink};
-use lockstep_core::{FieldError, RawEvent};
-use serde::de::{self, Deserializer, Visitor};
+use lockstep_core::{FieldError, RawEvent, COLUMNS, COLUMN_COUNT, REQUIRED_COLUMNS};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::io::BufRead;
@@ -52,30 +52,60 @@ impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     }
 }
 
-#[derive(Deserialize)]
-struct Row<'a> {
-    #[serde(borrow, default)]
-    ts: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    account: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    action: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    target: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    device: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    ip: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    watch_ms: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    video_ms: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    text: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    rating: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    creator: Option<Scalar<'a>>,
+/// A column name as its index in [`COLUMNS`], or `None` for a key that is not a column
+/// (ignored, as extra CSV columns are).
+struct ColumnKey(Option<usize>);
+
+impl<'de> Deserialize<'de> for ColumnKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ColumnKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a column name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ColumnKey(COLUMNS.iter().position(|&c| c == v)))
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// One object's cells in [`COLUMNS`] order, driven by the column table: a new column needs no
+/// change here. A null counts as absent; a column given twice is an error.
+struct Cells<'a>([Option<Scalar<'a>>; COLUMN_COUNT]);
+
+impl<'de> Deserialize<'de> for Cells<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Cells<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut cells: [Option<Scalar<'de>>; COLUMN_COUNT] = std::array::from_fn(|_| None);
+                let mut seen = [false; COLUMN_COUNT];
+                while let Some(ColumnKey(k)) = m.next_key()? {
+                    match k {
+                        Some(i) => {
+                            if seen[i] {
+                                return Err(de::Error::duplicate_field(COLUMNS[i]));
+                            }
+                            seen[i] = true;
+                            cells[i] = m.next_value()?;
+                        }
+                        None => {
+                            m.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Cells(cells))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// The cell as text: borrowed for strings, written into `buf` for numbers.
@@ -117,7 +147,7 @@ pub(crate) fn read_jsonl(
             continue;
         }
         let loc = Location::Line(line);
-        let row: Row = match serde_json::from_slice(trimmed) {
+        let row: Cells = match serde_json::from_slice(trimmed) {
             Ok(r) => r,
             Err(e) => {
                 let value = String::from_utf8_lossy(trimmed).into_owned();
@@ -136,30 +166,12 @@ pub(crate) fn read_jsonl(
                 continue;
             }
         };
-        let required = [
-            ("ts", &row.ts),
-            ("account", &row.account),
-            ("action", &row.action),
-            ("target", &row.target),
-        ];
-        if let Some((col, _)) = required.iter().find(|(_, v)| v.is_none()) {
-            sink.bad_field(loc, FieldError::new(col, "", "missing key"))?;
+        if let Some(c) = (0..REQUIRED_COLUMNS.len()).find(|&c| row.0[c].is_none()) {
+            sink.bad_field(loc, FieldError::new(COLUMNS[c], "", "missing key"))?;
             continue;
         }
-        let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10] = &mut scratch;
-        let raw = RawEvent {
-            ts: text(&row.ts, b0).unwrap_or(""),
-            account: text(&row.account, b1).unwrap_or(""),
-            action: text(&row.action, b2).unwrap_or(""),
-            target: text(&row.target, b3).unwrap_or(""),
-            device: text(&row.device, b4),
-            ip: text(&row.ip, b5),
-            watch_ms: text(&row.watch_ms, b6),
-            video_ms: text(&row.video_ms, b7),
-            text: text(&row.text, b8),
-            rating: text(&row.rating, b9),
-            creator: text(&row.creator, b10),
-        };
+        let mut cells = scratch.iter_mut().zip(&row.0).map(|(buf, v)| text(v, buf));
+        let raw = RawEvent::from_cells(std::array::from_fn(|_| cells.next().flatten()));
         sink.row(loc, &raw)?;
     }
     Ok(())

@@ -121,19 +121,7 @@ fn read_from<R: ChunkReader + 'static>(
                 )?;
                 continue;
             }
-            let raw = RawEvent {
-                ts: vals[0].unwrap_or(""),
-                account: vals[1].unwrap_or(""),
-                action: vals[2].unwrap_or(""),
-                target: vals[3].unwrap_or(""),
-                device: vals[4],
-                ip: vals[5],
-                watch_ms: vals[6],
-                video_ms: vals[7],
-                text: vals[8],
-                rating: vals[9],
-                creator: vals[10],
-            };
+            let raw = RawEvent::from_cells(vals);
             sink.row(loc, &raw)?;
         }
         if let Some(p) = &progress {

@@ -7,56 +7,27 @@ use std::io::Write;
 fn sample_events() -> Vec<TypedEvent<'static>> {
     vec![
         TypedEvent {
-            ts: 2000,
-            account: "alice",
-            action: Action::View,
-            target: "v1",
             device: Some("d1"),
             ip: Some("1.2.3.4"),
             watch_ms: Some(5000),
             video_ms: Some(10000),
-            text: None,
-            rating: None,
-            creator: None,
+            ..TypedEvent::new(2000, "alice", Action::View, "v1")
         },
         TypedEvent {
-            ts: 1000,
-            account: "bob",
-            action: Action::Comment,
-            target: "v1",
-            device: None,
-            ip: None,
-            watch_ms: None,
-            video_ms: None,
             text: Some("哈哈哈, \"quoted\"\nnewline 👍"),
             rating: Some(4.5),
             creator: Some("studio"),
+            ..TypedEvent::new(1000, "bob", Action::Comment, "v1")
         },
         TypedEvent {
-            ts: 3000,
-            account: "alice",
-            action: Action::Login,
-            target: "",
             device: Some("d1"),
             ip: Some("1.2.3.4"),
-            watch_ms: None,
-            video_ms: None,
-            text: None,
-            rating: None,
-            creator: None,
+            ..TypedEvent::new(3000, "alice", Action::Login, "")
         },
         TypedEvent {
-            ts: 3000,
-            account: "carol",
-            action: Action::Follow,
-            target: "alice",
             device: Some("d2"),
             ip: Some("5.6.7.8"),
-            watch_ms: None,
-            video_ms: None,
-            text: None,
-            rating: None,
-            creator: None,
+            ..TypedEvent::new(3000, "carol", Action::Follow, "alice")
         },
     ]
 }

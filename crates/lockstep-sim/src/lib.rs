@@ -445,20 +445,16 @@ impl Names {
             Action::Login => "",
             _ => self.videos[e.target as usize].as_str(),
         };
+        // A short-video platform's events carry no star ratings; other columns stay none.
         TypedEvent {
-            ts: e.ts,
-            account: &self.accounts[e.account as usize],
-            action: e.action,
-            target,
             device: (e.device != NONE).then(|| self.devices[e.device as usize].as_str()),
             ip: (e.ip != NONE).then(|| self.ips[e.ip as usize].as_str()),
             watch_ms: (e.watch != NONE).then_some(e.watch),
             video_ms: (e.video != NONE).then_some(e.video),
             text: (e.text != NONE).then(|| sim.texts[e.text as usize].as_str()),
-            // A short-video platform's events carry no star ratings.
-            rating: None,
             creator: (sim.cfg.creator_column && e.action.targets_video())
                 .then(|| self.accounts[sim.videos[e.target as usize].creator as usize].as_str()),
+            ..TypedEvent::new(e.ts, &self.accounts[e.account as usize], e.action, target)
         }
     }
 }
