@@ -114,11 +114,6 @@ pub fn key_name(store: &EventStore, key: u32) -> &str {
     }
 }
 
-/// Whether a creator key (see [`creator_keys`]) names a known creator (an account).
-pub fn known_creator(key: u32, n_targets: u32) -> bool {
-    key >= n_targets
-}
-
 /// Whether creator keys (see [`creator_keys`]) certainly name at least two creators. A key below
 /// `n_targets` is a video whose publisher the log does not show and could not be inferred; it
 /// may belong to the creator behind any other key — a fandom's releases uploaded before the log

@@ -405,15 +405,6 @@ impl Sim {
         self.crowds = crowds;
         std::mem::swap(&mut self.rng, &mut self.crowd_rng);
     }
-
-    fn everyday_ip(&mut self, a: u32) -> u32 {
-        let p = &self.profiles[a as usize];
-        if self.rng.random_bool(0.5) {
-            p.home_ip
-        } else {
-            p.mobile_ip
-        }
-    }
 }
 
 #[cfg(test)]

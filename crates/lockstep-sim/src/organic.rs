@@ -208,12 +208,7 @@ impl Sim {
                 continue;
             }
             let t = release + exp.sample(&mut self.rng) as i64;
-            let p = &self.profiles[a as usize];
-            let ip = if self.rng.random_bool(0.5) {
-                p.home_ip
-            } else {
-                p.mobile_ip
-            };
+            let ip = self.everyday_ip(a);
             let ratio = self.organic_ratio();
             self.organic_view(a, self.viral_video, t, ip, ratio, false);
         }
@@ -229,14 +224,19 @@ impl Sim {
                 continue;
             }
             let t = release + delay.sample(&mut self.rng) as i64;
-            let p = &self.profiles[a as usize];
-            let ip = if self.rng.random_bool(0.5) {
-                p.home_ip
-            } else {
-                p.mobile_ip
-            };
+            let ip = self.everyday_ip(a);
             let ratio = self.rng.random_range(1.0..2.0);
             self.organic_view(a, v, t, ip, ratio, true);
+        }
+    }
+
+    /// Where an account is when something reaches it: home or on the move, evenly.
+    pub(crate) fn everyday_ip(&mut self, a: u32) -> u32 {
+        let p = &self.profiles[a as usize];
+        if self.rng.random_bool(0.5) {
+            p.home_ip
+        } else {
+            p.mobile_ip
         }
     }
 }

@@ -491,6 +491,16 @@ impl LockstepDetector {
                 .then(bursts[x.0].start.cmp(&bursts[y.0].start))
                 .then(x.0.cmp(&y.0))
         });
+        // A handful of creators, visited again and again, is a fandom's idols (fans of several
+        // idols at every release); a console serves many clients.
+        let nt = store.n_targets() as u32;
+        let mut group_keys: Vec<u32> = hits.iter().map(|&(b, _)| bursts[b].key).collect();
+        group_keys.sort_unstable();
+        group_keys.dedup();
+        let group_creators = crate::creators::sure_creator_count(&group_keys, nt);
+        if group_creators < self.min_group_creators {
+            return Vec::new();
+        }
         // Per member: on how many of the group's keys it was in one of the group's bursts (x),
         // against λ = Σ_k min(1, size_k · activity share). Strength from the Poisson tail.
         let mut xs: Vec<f64> = Vec::new();
@@ -517,7 +527,6 @@ impl LockstepDetector {
         // together) or, if fewer, the separate sittings in which it did (its engagements more
         // than `sitting_ms` apart). One stimulus — a trend, a push, a release — moves a crowd
         // to many creators in one sitting; only a console returns them again and again.
-        let nt = store.n_targets() as u32;
         // Also whether each sitting reached one creator only: a console's task is one client,
         // a crowd's sitting (a binge) runs across the theme's creators.
         let mut n_keys: Vec<(u32, usize, bool)> = member_keys
@@ -552,11 +561,9 @@ impl LockstepDetector {
         // The group's bursts by key, for the crowd null model below.
         let mut by_key: Vec<(u32, usize)> = hits.iter().map(|&(b, _)| (bursts[b].key, b)).collect();
         by_key.sort_unstable();
-        let mut group_keys: Vec<u32> = hits.iter().map(|&(b, _)| bursts[b].key).collect();
-        group_keys.sort_unstable();
-        group_keys.dedup();
-        let group_creators = crate::creators::sure_creator_count(&group_keys, nt);
-        let scored: Vec<(u32, f32, usize)> = component
+        // (member, strength, counts fully: on `min_creators`, or on two one per sitting in a
+        // group serving many creators).
+        let scored: Vec<(u32, f32, bool)> = component
             .iter()
             .filter_map(|&a| {
                 let (x, one_each) = n_keys
@@ -565,12 +572,8 @@ impl LockstepDetector {
                 // Two creators in two single-creator sittings, inside a group that serves many
                 // creators, is a console's worker seen twice — not a fan of two idols (a fandom
                 // group spans a handful of idols) nor a binger (whose sittings span many).
-                let x_eff = if x == 2 && one_each && group_creators >= self.min_pair_group_creators
-                {
-                    self.min_creators.max(2)
-                } else {
-                    x
-                };
+                let full = x >= self.min_creators
+                    || (x == 2 && one_each && group_creators >= self.min_pair_group_creators);
                 let rate = activity[a as usize] as f64 / total_activity;
                 // λ = Σ over the group's keys of the chance this account lands in that key's
                 // burst by itself: the larger of its global share of activity times the
@@ -608,14 +611,13 @@ impl LockstepDetector {
                     0.0
                 };
                 xs.push(x as f64);
-                (s > 0.0).then_some((a, s as f32, x_eff))
+                (s > 0.0).then_some((a, s as f32, full))
             })
             .collect();
         // Two creators are what fans of two idols reach at their releases: such members are
         // reported apart, as plain coordination that needs another family to flag (a farm
         // member seen in only two campaigns still ranks above the crowd).
-        let (members, few): (Vec<_>, Vec<_>) =
-            scored.into_iter().partition(|m| m.2 >= self.min_creators);
+        let (members, few): (Vec<_>, Vec<_>) = scored.into_iter().partition(|m| m.2);
         let members: Vec<(u32, f32)> = members.into_iter().map(|m| (m.0, m.1)).collect();
         let few: Vec<(u32, f32)> = few.into_iter().map(|m| (m.0, m.1)).collect();
         if members.len() < self.min_group {
@@ -627,16 +629,6 @@ impl LockstepDetector {
             if !targets.contains(&t) && targets.len() < 20 {
                 targets.push(t);
             }
-        }
-        let mut distinct_keys: Vec<u32> = hits.iter().map(|&(b, _)| bursts[b].key).collect();
-        distinct_keys.sort_unstable();
-        distinct_keys.dedup();
-        // A handful of creators, visited again and again, is a fandom's idols (fans of several
-        // idols at every release); a console serves many clients.
-        if crate::creators::sure_creator_count(&distinct_keys, store.n_targets() as u32)
-            < self.min_group_creators
-        {
-            return Vec::new();
         }
         let span = hits.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &(b, _)| {
             let s = bursts[b].start;
@@ -661,12 +653,8 @@ impl LockstepDetector {
                 ("accounts", n_members as f64),
                 ("component_accounts", component.len() as f64),
                 ("bursts", hits.len() as f64),
-                ("distinct_creators_or_targets", distinct_keys.len() as f64),
-                (
-                    "surely_distinct_creators",
-                    crate::creators::sure_creator_count(&distinct_keys, store.n_targets() as u32)
-                        as f64,
-                ),
+                ("distinct_creators_or_targets", group_keys.len() as f64),
+                ("surely_distinct_creators", group_creators as f64),
                 ("mean_keys_per_member", mean_keys),
                 ("largest_burst_members", largest as f64),
                 ("window_minutes", (self.window_ms / 60_000) as f64),
@@ -677,7 +665,7 @@ impl LockstepDetector {
                 n_members,
                 hits.len(),
                 self.window_ms / 3_600_000,
-                distinct_keys.len(),
+                group_keys.len(),
                 mean_keys
             ),
         };
