@@ -26,12 +26,9 @@ pub fn creator_keys(store: &EventStore) -> Vec<u32> {
                 .map_or(t, |a| nt + a)
         })
         .collect();
-    // `published` marks targets whose creator the log states (a `creator` cell or a publish).
-    let mut published = vec![false; nt as usize];
     for e in 0..store.len() {
         if store.action[e] == Action::Publish as u8 {
             key[store.target[e] as usize] = nt + store.account[e];
-            published[store.target[e] as usize] = true;
         }
     }
     // The `creator` column is the platform's own record: it wins. A creator that never acts in
@@ -41,10 +38,10 @@ pub fn creator_keys(store: &EventStore) -> Vec<u32> {
         if c != lockstep_core::NONE_ID {
             let name = store.creators.name(c);
             key[t] = store.accounts.get(name).map_or(nt + na + c, |a| nt + a);
-            published[t] = true;
         }
     }
-    // Votes (video, followed account) from follows right after engaging a video. Only follow
+    // Votes (video, followed account) from follows right after engaging a video whose creator
+    // is still unknown (its key is itself). Only follow
     // events are visited (a sequential scan of the action column), each looking back through
     // its account's time-ordered events: O(E) reads, O(F log d) lookups for F follows.
     let mut votes: Vec<(u32, u32)> = Vec::new();
@@ -70,7 +67,6 @@ pub fn creator_keys(store: &EventStore) -> Vec<u32> {
         if let Some(&p) = prev {
             let v = store.target[p as usize];
             if ts - store.ts[p as usize] <= FOLLOW_AFTER_ENGAGING_MS
-                && !published[v as usize]
                 && key[v as usize] == v
                 && followed != a
             {
@@ -79,24 +75,12 @@ pub fn creator_keys(store: &EventStore) -> Vec<u32> {
         }
     }
     votes.sort_unstable();
-    let mut i = 0;
-    while i < votes.len() {
-        let v = votes[i].0;
-        let mut best = (0usize, u32::MAX);
-        let mut j = i;
-        while j < votes.len() && votes[j].0 == v {
-            let c = votes[j].1;
-            let mut k = j;
-            while k < votes.len() && votes[k] == (v, c) {
-                k += 1;
-            }
-            if k - j > best.0 {
-                best = (k - j, c);
-            }
-            j = k;
-        }
-        key[v as usize] = nt + best.1;
-        i = j;
+    for video in votes.chunk_by(|x, y| x.0 == y.0) {
+        let named = video
+            .chunk_by(|x, y| x == y)
+            .max_by_key(|run| (run.len(), std::cmp::Reverse(run[0].1)))
+            .expect("a chunk is never empty");
+        key[named[0].0 as usize] = nt + named[0].1;
     }
     key
 }
