@@ -18,15 +18,26 @@ use lockstep_io::{EventWriter, WriteError};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
+/// Why a conversion failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ConvertError {
+    /// The file could not be read.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// A row did not have the dataset's format.
     #[error("{path}: {message}")]
-    Format { path: String, message: String },
+    Format {
+        /// The file.
+        path: String,
+        /// What was wrong, with the line.
+        message: String,
+    },
+    /// The converted events could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),
 }
@@ -34,17 +45,25 @@ pub enum ConvertError {
 /// Which dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dataset {
+    /// Yelp reviews with filtered (fake) labels.
     Yelp,
+    /// DARPA intrusion-detection connections.
     Darpa,
+    /// VEWS: Wikipedia vandals' edits.
     Vews,
+    /// Bitcoin-OTC trust ratings.
     BitcoinOtc,
+    /// MovieLens ratings (no fakes: a false-positive check).
     Movielens,
+    /// Higgs Twitter activity (an organic crowd).
     Higgs,
 }
 
 impl Dataset {
+    /// Names accepted by [`Dataset::parse`], as `convert --from` takes them.
     pub const NAMES: [&'static str; 6] =
         ["yelp", "darpa", "vews", "bitcoin-otc", "movielens", "higgs"];
+    /// The dataset with this name, if any.
     pub fn parse(s: &str) -> Option<Dataset> {
         Some(match s {
             "yelp" => Dataset::Yelp,
@@ -61,7 +80,9 @@ impl Dataset {
 /// What a conversion did.
 #[derive(Debug, Clone, Default)]
 pub struct ConvertReport {
+    /// Events written.
     pub events: u64,
+    /// Source rows skipped (counted, with examples).
     pub skipped: u64,
     /// First skipped rows: "line N: reason (value)".
     pub examples: Vec<String>,

@@ -86,6 +86,7 @@ pub struct BurstGroup {
     pub members: Vec<(u32, u32)>,
     /// The group's bursts: (accounts, first ts, last ts).
     pub bursts: Vec<(Vec<u32>, i64, i64)>,
+    /// First and last event time (ms) of the group's bursts.
     pub span: (i64, i64),
 }
 

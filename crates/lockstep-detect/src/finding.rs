@@ -8,7 +8,9 @@ use serde::Serialize;
 /// A stable detector identity, carried into every output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct DetectorId {
+    /// Stable name (`lockstep`, `shared_infra`, …).
     pub id: &'static str,
+    /// Bumped when the detector's logic changes.
     pub version: u32,
 }
 
@@ -22,16 +24,22 @@ impl std::fmt::Display for DetectorId {
 /// `group_control / shared_infrastructure / device_ip_cluster`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Label {
+    /// Family (`group_control`, …).
     pub label1: &'static str,
+    /// Tactic.
     pub label2: &'static str,
+    /// Specific signal.
     pub label3: &'static str,
 }
 
 /// One shared value (device, IP, text) with the number of member accounts that used it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SharedValue {
+    /// `device`, `ip` or `template`.
     pub kind: &'static str,
+    /// The shared value itself.
     pub value: String,
+    /// Member accounts that used it.
     pub accounts: u32,
     /// Hubs (CGNAT, campus, office) are context, not evidence.
     pub hub: bool,
@@ -40,7 +48,9 @@ pub struct SharedValue {
 /// One piece of evidence about a set of accounts.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// The detector that found it.
     pub detector: DetectorId,
+    /// What kind of evidence it is.
     pub label: Label,
     /// Member accounts (store ids) with this finding's strength for each, in [0, 1].
     pub members: Vec<(u32, f32)>,
@@ -48,6 +58,7 @@ pub struct Finding {
     pub targets: Vec<u32>,
     /// First and last event time (ms) of the evidence.
     pub span: (i64, i64),
+    /// Devices, IPs and texts the members share.
     pub shared: Vec<SharedValue>,
     /// Named figures behind the strength (counts, ratios), for reports.
     pub figures: Vec<(&'static str, f64)>,
@@ -72,7 +83,9 @@ impl Finding {
 /// A detector reads the store and returns its findings. Detectors are independent: none reads
 /// another's output; fusion joins them.
 pub trait Detector: Send + Sync {
+    /// The detector's id and version.
     fn id(&self) -> DetectorId;
+    /// All findings on `store`; independent of other detectors.
     fn detect(&self, store: &EventStore) -> Vec<Finding>;
 }
 

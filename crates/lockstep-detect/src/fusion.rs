@@ -23,8 +23,10 @@ pub enum FlagRule {
     Score(f32),
 }
 
+/// How findings become scores, flags and groups.
 #[derive(Debug, Clone)]
 pub struct FusionConfig {
+    /// When an account is flagged.
     pub flag: FlagRule,
     /// Per-detector weight (default 1).
     pub weights: BTreeMap<&'static str, f32>,
@@ -112,6 +114,7 @@ impl Calibration {
         }
     }
 
+    /// The calibrated score of evidence `x` (piecewise linear between knots).
     pub fn apply(&self, x: f32) -> f32 {
         let k = &self.knots;
         match k.iter().position(|&(kx, _)| kx >= x) {
@@ -136,6 +139,7 @@ pub struct AccountVerdict {
     pub score: f32,
     /// The fused evidence before calibration, `1 − Π (1 − w_d · s_d)`.
     pub evidence: f32,
+    /// Whether the account is flagged.
     pub flagged: bool,
     /// Index into [`Detection::groups`].
     pub group: Option<usize>,
@@ -164,15 +168,21 @@ pub fn corroborates(families: &[Family]) -> bool {
 pub struct Group {
     /// `G1`, `G2`, … by size, then by smallest member name.
     pub id: String,
+    /// The label of the lead finding (the most member weight).
     pub label: Label,
+    /// Mean score of the members.
     pub score: f32,
     /// Member accounts (store ids), sorted by name.
     pub members: Vec<u32>,
     /// Indexes of the findings behind this group.
     pub findings: Vec<usize>,
+    /// Targets the findings name (at most 30, the lead finding's first).
     pub targets: Vec<u32>,
+    /// First and last event time (ms) of the evidence.
     pub span: (i64, i64),
+    /// Devices, IPs and texts the members share.
     pub shared: Vec<SharedValue>,
+    /// One plain-language sentence.
     pub summary: String,
     /// Linked cases: findings this group shares with other groups (one DM template sent by two
     /// rings, one dense block or batch login spanning them), most specific first.
@@ -292,23 +302,28 @@ pub struct LinkedEvidence {
 
 /// Linked findings kept per group, and other groups listed per finding.
 pub const MAX_LINKED: usize = 20;
+/// Other groups listed per linked finding.
 pub const MAX_LINKED_LISTED: usize = 10;
 
 /// Everything `detect` decided.
 #[derive(Debug, Clone, Default)]
 pub struct Detection {
+    /// Every detector's findings.
     pub findings: Vec<Finding>,
     /// Indexed by account id.
     pub accounts: Vec<AccountVerdict>,
+    /// Groups of flagged accounts (cases).
     pub groups: Vec<Group>,
 }
 
 impl Detection {
+    /// Accounts flagged.
     pub fn n_flagged(&self) -> usize {
         self.accounts.iter().filter(|a| a.flagged).count()
     }
 }
 
+/// Fuse findings into account verdicts and groups (the steps below, in order).
 pub fn fuse(store: &EventStore, findings: Vec<Finding>, cfg: &FusionConfig) -> Detection {
     let mut accounts = account_verdicts(store.n_accounts(), &findings, cfg);
     let comps = flagged_groups(store, &findings, &accounts);

@@ -8,6 +8,7 @@ pub struct UnionFind {
 }
 
 impl UnionFind {
+    /// `n` singletons.
     pub fn new(n: usize) -> Self {
         UnionFind {
             parent: (0..n as u32).collect(),
@@ -15,6 +16,7 @@ impl UnionFind {
         }
     }
 
+    /// The root of `x`'s set (path halving).
     pub fn find(&mut self, mut x: u32) -> u32 {
         while self.parent[x as usize] != x {
             let p = self.parent[x as usize];
@@ -24,6 +26,7 @@ impl UnionFind {
         x
     }
 
+    /// Join the sets of `a` and `b` (by size).
     pub fn union(&mut self, a: u32, b: u32) {
         let (mut ra, mut rb) = (self.find(a), self.find(b));
         if ra == rb {

@@ -211,6 +211,7 @@ pub struct MidasF {
 }
 
 impl MidasF {
+    /// A sketch of `rows` × `buckets` counters, decayed by `decay` per tick, flagging scores above `threshold`.
     pub fn new(rows: usize, buckets: usize, decay: f64, threshold: f64) -> MidasF {
         MidasF {
             decay,

@@ -5,27 +5,46 @@
 //! Accounts in the labels but absent from the scores (they never acted) count as score 0, not
 //! flagged; their number is reported.
 
+use lockstep_schema::AccountRow;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Why a labels or scores file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
+    /// The file could not be read.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// A row could not be read.
     #[error("{path}: line {line}: {message}")]
     Bad {
+        /// The file.
         path: String,
+        /// Line (1-based, the header is line 1).
         line: u64,
+        /// What was wrong.
         message: String,
     },
+    /// A required column is missing from the header.
     #[error("{path}: missing column `{column}`")]
-    MissingColumn { path: String, column: String },
+    MissingColumn {
+        /// The file.
+        path: String,
+        /// The column.
+        column: String,
+    },
+    /// The file has a header but no rows.
     #[error("{path}: no rows")]
-    Empty { path: String },
+    Empty {
+        /// The file.
+        path: String,
+    },
 }
 
 /// Average precision with ties handled as one threshold (as scikit-learn does):
@@ -81,15 +100,21 @@ pub fn roc_auc(scored: &[(f64, bool)]) -> f64 {
     (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
 }
 
+/// Confusion counts of the flags against labels.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
 pub struct Confusion {
+    /// Fakes flagged.
     pub tp: u64,
+    /// Organic accounts flagged.
     pub fp: u64,
+    /// Fakes not flagged.
     pub fn_: u64,
+    /// Organic accounts not flagged.
     pub tn: u64,
 }
 
 impl Confusion {
+    /// tp / (tp + fp); 0 when nothing is flagged.
     pub fn precision(&self) -> f64 {
         if self.tp + self.fp == 0 {
             0.0
@@ -97,6 +122,7 @@ impl Confusion {
             self.tp as f64 / (self.tp + self.fp) as f64
         }
     }
+    /// tp / (tp + fn); 0 when there are no fakes.
     pub fn recall(&self) -> f64 {
         if self.tp + self.fn_ == 0 {
             0.0
@@ -104,6 +130,7 @@ impl Confusion {
             self.tp as f64 / (self.tp + self.fn_) as f64
         }
     }
+    /// Harmonic mean of precision and recall.
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
         if p + r == 0.0 {
@@ -117,16 +144,22 @@ impl Confusion {
 /// One labelled account.
 #[derive(Debug, Clone)]
 pub struct Label {
+    /// Account id.
     pub account: String,
+    /// True for a fake account.
     pub label: bool,
     /// The farm the account belongs to (`farm` column; empty for organic accounts or when absent).
     pub farm: String,
+    /// How it was made (`tactic` column, e.g. `stealth`, `fan_club`; empty when absent).
     pub tactic: String,
 }
 
+/// One account's row of a scores file.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Score {
+    /// Score in [0, 1].
     pub score: f64,
+    /// Whether it is flagged.
     pub flagged: bool,
     /// The fused evidence before calibration (`evidence` column; the score when absent).
     pub evidence: f64,
@@ -235,45 +268,32 @@ pub fn load_labels(path: &str) -> Result<Vec<Label>, EvalError> {
     Ok(out)
 }
 
-/// Read `accounts.csv` (`account,score,flagged,…`).
+/// Read `accounts.csv` ([`lockstep_schema::AccountRow`]: `account,score,flagged` required,
+/// `evidence` and `group` used when present), lockstep's or another tool's.
 pub fn load_scores(path: &str) -> Result<FxHashMap<String, Score>, EvalError> {
     let (h, reader) = open_table(path)?;
-    let (ia, is, iflag) = (
-        col(path, &h, "account")?,
-        col(path, &h, "score")?,
-        col(path, &h, "flagged")?,
-    );
-    let ie = h.iter().position(|c| c == "evidence");
-    let ig = h.iter().position(|c| c == "group");
+    let header = csv::StringRecord::from(h);
     // Group names are interned to small ids: a run has at most a few thousand groups.
     let mut group_ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut out = FxHashMap::default();
-    let number = |rec: &csv::StringRecord, i: usize, name: &str| -> Result<f64, String> {
-        let s = field(rec, i, name)?;
-        s.trim()
-            .parse()
-            .map_err(|_| format!("column `{name}`: not a number: {s:?}"))
-    };
     each_row(path, reader, |rec| {
-        let score = number(rec, is, "score")?;
-        let evidence = match ie {
-            Some(i) => number(rec, i, "evidence")?,
-            None => score,
-        };
-        let flagged = matches!(field(rec, iflag, "flagged")?.trim(), "1" | "true");
-        let group = match ig.and_then(|i| rec.get(i)).map(str::trim) {
-            Some(g) if !g.is_empty() => {
-                let next = group_ids.len() as u32;
-                Some(*group_ids.entry(g.to_string()).or_insert(next))
-            }
-            _ => None,
-        };
+        let row: AccountRow = rec.deserialize(Some(&header)).map_err(|e| match e.kind() {
+            csv::ErrorKind::Deserialize { err, .. } => match err.field() {
+                Some(i) => format!("column `{}`: {}", &header[i as usize], err.kind()),
+                None => err.kind().to_string(),
+            },
+            _ => e.to_string(),
+        })?;
+        let group = row.group.map(|g| {
+            let next = group_ids.len() as u32;
+            *group_ids.entry(g.into_owned()).or_insert(next)
+        });
         out.insert(
-            field(rec, ia, "account")?.to_string(),
+            row.account.into_owned(),
             Score {
-                score,
-                flagged,
-                evidence,
+                score: row.score.0,
+                flagged: row.flagged.0,
+                evidence: row.evidence.map_or(row.score.0, |e| e.0),
                 group,
             },
         );
@@ -282,25 +302,39 @@ pub fn load_scores(path: &str) -> Result<FxHashMap<String, Score>, EvalError> {
     Ok(out)
 }
 
+/// Accounts of one tactic and how many were flagged.
 #[derive(Debug, Clone, Serialize)]
 pub struct TacticRow {
+    /// Labelled accounts.
     pub accounts: u64,
+    /// Of those, flagged.
     pub flagged: u64,
 }
 
+/// Account-level quality against labels.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountEval {
+    /// Labelled accounts.
     pub accounts: u64,
+    /// Labelled fakes.
     pub positives: u64,
+    /// Labelled accounts absent from the scores (scored 0).
     pub missing_from_scores: u64,
+    /// Average precision of the score ranking.
     pub average_precision: f64,
+    /// Area under the ROC curve of the score ranking.
     pub roc_auc: f64,
+    /// Precision of the flags.
     pub precision: f64,
+    /// Recall of the flags.
     pub recall: f64,
+    /// F1 of the flags.
     pub f1: f64,
+    /// Confusion counts of the flags.
     pub confusion: Confusion,
     /// Share of organic (label 0) accounts flagged.
     pub organic_flagged_share: f64,
+    /// Accounts and flags per tactic.
     pub by_tactic: BTreeMap<String, TacticRow>,
     /// Reliability table: accounts and share of fakes per score decile.
     pub calibration: Vec<CalibrationBin>,
@@ -309,9 +343,13 @@ pub struct AccountEval {
 /// One score decile of the reliability table.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CalibrationBin {
+    /// Lower score bound.
     pub lo: f64,
+    /// Upper score bound.
     pub hi: f64,
+    /// Accounts in the bin.
     pub accounts: u64,
+    /// Share of them that are fake.
     pub fake_share: f64,
 }
 
@@ -375,6 +413,7 @@ pub fn isotonic_knots(points: &[(f64, bool)], bins: usize) -> Vec<(f64, f64)> {
     blocks.iter().map(|b| (b.0 / b.1, p(b))).collect()
 }
 
+/// Score the flags and ranking against labels.
 pub fn eval_accounts(labels: &[Label], scores: &FxHashMap<String, Score>) -> AccountEval {
     let mut scored = Vec::with_capacity(labels.len());
     let mut c = Confusion::default();
@@ -523,9 +562,11 @@ pub struct HonestEval {
     /// Mean over clean videos that have likes of (likes − clean_likes) / likes: organic likes
     /// wrongly removed.
     pub clean_video_like_loss: f64,
+    /// The same for views.
     pub clean_video_view_loss: f64,
 }
 
+/// Compare `videos.csv` with the simulator's `truth.csv`.
 pub fn eval_videos(truth_path: &str, videos_path: &str) -> Result<HonestEval, EvalError> {
     #[derive(Default, Clone, Copy)]
     struct T {

@@ -7,7 +7,9 @@ use lockstep_core::{format_ts, Action, EventStore};
 use lockstep_detect::{Detection, Group};
 use std::fmt::Write;
 
+/// Groups drawn in the report.
 pub const MAX_GROUPS: usize = 40;
+/// Rows per table.
 pub const MAX_ROWS: usize = 40;
 const MAX_MARKS: usize = 6000;
 
@@ -36,6 +38,7 @@ table{border-collapse:collapse;font-size:13px;width:100%}th,td{text-align:left;p
 td.n{text-align:right;font-variant-numeric:tabular-nums}.label{font-family:ui-monospace,monospace;background:#fff1e6;color:#a63c06;padding:2px 6px;border-radius:4px;font-size:12px}
 .hub{color:#8c959f}.muted{color:#57606a;font-size:12px}details summary{cursor:pointer;font-weight:600}svg text{font-size:11px;fill:#1d2430}";
 
+/// The self-contained `report.html` page.
 pub fn render(store: &EventStore, det: &Detection, videos: &[VideoMetrics], title: &str) -> String {
     let mut h = String::with_capacity(64 * 1024);
     let flagged = det.n_flagged();

@@ -6,7 +6,6 @@
 //! shares,clean_shares,completion_rate,clean_completion_rate`. All outputs are byte-identical for
 //! the same input.
 
-pub mod docs;
 pub mod html;
 pub mod metrics;
 pub mod parquet_out;
@@ -14,9 +13,12 @@ pub mod pipeline;
 
 pub use parquet_out::{write_accounts_parquet, write_videos_parquet};
 
-use docs::*;
+/// The output contract's types, re-exported from `lockstep-schema` where they live.
+pub use lockstep_schema as docs;
+
 use lockstep_core::{format_ts, EventStore};
 use lockstep_detect::Detection;
+use lockstep_schema::*;
 use metrics::VideoMetrics;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -24,11 +26,15 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
+/// Why an output could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// The file could not be written.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// The I/O or format error.
         source: std::io::Error,
     },
 }
@@ -61,7 +67,7 @@ pub fn push_reasons(buf: &mut String, det: &Detection, account: u32) {
             buf.push(';');
         }
         let _ = write!(buf, "{d}:");
-        push_fixed(buf, *c as f64, 3);
+        let _ = push_fixed(buf, *c as f64, 3);
     }
 }
 
@@ -78,7 +84,7 @@ pub fn ranked_accounts(store: &EventStore, det: &Detection) -> Vec<u32> {
     ids
 }
 
-/// `accounts.csv`, rows in `ranked` order ([`ranked_accounts`]).
+/// `accounts.csv` ([`AccountRow`]s), rows in `ranked` order ([`ranked_accounts`]).
 pub fn write_accounts_csv(
     path: &Path,
     store: &EventStore,
@@ -86,120 +92,81 @@ pub fn write_accounts_csv(
     ranked: &[u32],
 ) -> Result<(), WriteError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
-    w.write_record([
-        "account", "score", "flagged", "group", "reasons", "events", "evidence",
-    ])
-    .map_err(csv_err(path))?;
-    // One reused buffer per numeric cell: no allocation per row.
-    let (mut score, mut reasons, mut events, mut evidence) =
-        (String::new(), String::new(), String::new(), String::new());
+    // One reused buffer for the reasons cell: no allocation per row.
+    let mut reasons = String::new();
     for &a in ranked {
         let v = &det.accounts[a as usize];
-        let group = v.group.map(|g| det.groups[g].id.as_str()).unwrap_or("");
-        score.clear();
-        push_fixed(&mut score, v.score as f64, 4);
         reasons.clear();
         push_reasons(&mut reasons, det, a);
-        events.clear();
-        let _ = write!(events, "{}", store.events_of_account(a).len());
-        evidence.clear();
-        push_fixed(&mut evidence, v.evidence as f64, 4);
-        w.write_record([
-            store.accounts.name(a),
-            &score,
-            if v.flagged { "1" } else { "0" },
-            group,
-            &reasons,
-            &events,
-            &evidence,
-        ])
+        w.serialize(AccountRow {
+            account: Cow::Borrowed(store.accounts.name(a)),
+            score: Fixed(v.score as f64),
+            flagged: Flag(v.flagged),
+            group: v.group.map(|g| Cow::Borrowed(det.groups[g].id.as_str())),
+            reasons: Some(Cow::Borrowed(&reasons)),
+            events: Some(store.events_of_account(a).len() as u64),
+            evidence: Some(Fixed(v.evidence as f64)),
+        })
         .map_err(csv_err(path))?;
+    }
+    if ranked.is_empty() {
+        w.write_record(ACCOUNT_COLUMNS).map_err(csv_err(path))?;
     }
     w.flush().map_err(io_err(path))
 }
 
-/// `x` with `decimals` places, like `format!("{x:.N}")` for finite non-negative values but
-/// without the float formatter's exact path (half of the writers' time at 10M events).
-pub fn push_fixed(buf: &mut String, x: f64, decimals: u32) {
-    let scale = 10u64.pow(decimals);
-    if !x.is_finite() || !(0.0..1e12).contains(&x) {
-        let _ = write!(buf, "{x:.*}", decimals as usize);
-        return;
-    }
-    let r = (x * scale as f64).round() as u64;
-    let _ = write!(buf, "{}", r / scale);
-    if decimals > 0 {
-        let _ = write!(buf, ".{:0width$}", r % scale, width = decimals as usize);
-    }
-}
-
-/// Columns of `videos.csv` and `videos.parquet`: the target, the eight raw / clean counts
-/// ([`VideoMetrics::counts`]), two completion rates, inflation and flagged shares, the four
-/// score-weighted counts, and followers.
-pub const VIDEO_COLUMNS: [&str; 20] = [
-    "target",
-    "views",
-    "clean_views",
-    "likes",
-    "clean_likes",
-    "comments",
-    "clean_comments",
-    "shares",
-    "clean_shares",
-    "completion_rate",
-    "clean_completion_rate",
-    "inflation",
-    "flagged_view_share",
-    "flagged_like_share",
-    "weighted_views",
-    "weighted_likes",
-    "weighted_comments",
-    "weighted_shares",
-    "followers",
-    "clean_followers",
-];
-
+/// `videos.csv` ([`VideoRow`]s), one row per target in `videos` order.
 pub fn write_videos_csv(
     path: &Path,
     store: &EventStore,
     videos: &[VideoMetrics],
 ) -> Result<(), WriteError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
-    w.write_record(VIDEO_COLUMNS).map_err(csv_err(path))?;
-    let mut cells: Vec<String> = vec![String::new(); 19];
     for m in videos {
-        for c in cells.iter_mut() {
-            c.clear();
-        }
-        for (c, v) in cells.iter_mut().zip(m.counts()) {
-            let _ = write!(c, "{v}");
-        }
-        if let Some(r) = m.completion_rate() {
-            push_fixed(&mut cells[8], r, 4);
-        }
-        if let Some(r) = m.clean_completion_rate() {
-            push_fixed(&mut cells[9], r, 4);
-        }
-        push_fixed(&mut cells[10], m.inflation(), 4);
-        push_fixed(&mut cells[11], m.flagged_view_share(), 4);
-        push_fixed(&mut cells[12], m.flagged_like_share(), 4);
-        push_fixed(&mut cells[13], m.weighted_views, 2);
-        push_fixed(&mut cells[14], m.weighted_likes, 2);
-        push_fixed(&mut cells[15], m.weighted_comments, 2);
-        push_fixed(&mut cells[16], m.weighted_shares, 2);
-        let _ = write!(cells[17], "{}", m.followers);
-        let _ = write!(cells[18], "{}", m.clean_followers);
-        w.write_field(store.targets.name(m.target))
-            .map_err(csv_err(path))?;
-        w.write_record(&cells).map_err(csv_err(path))?;
+        w.serialize(VideoRow {
+            target: Cow::Borrowed(store.targets.name(m.target)),
+            views: m.views,
+            clean_views: m.clean_views,
+            likes: m.likes,
+            clean_likes: m.clean_likes,
+            comments: m.comments,
+            clean_comments: m.clean_comments,
+            shares: m.shares,
+            clean_shares: m.clean_shares,
+            completion_rate: m.completion_rate().map(Fixed),
+            clean_completion_rate: m.clean_completion_rate().map(Fixed),
+            inflation: Fixed(m.inflation()),
+            flagged_view_share: Fixed(m.flagged_view_share()),
+            flagged_like_share: Fixed(m.flagged_like_share()),
+            weighted_views: Fixed(m.weighted_views),
+            weighted_likes: Fixed(m.weighted_likes),
+            weighted_comments: Fixed(m.weighted_comments),
+            weighted_shares: Fixed(m.weighted_shares),
+            followers: m.followers,
+            clean_followers: m.clean_followers,
+        })
+        .map_err(csv_err(path))?;
+    }
+    if videos.is_empty() {
+        w.write_record(VIDEO_COLUMNS).map_err(csv_err(path))?;
     }
     w.flush().map_err(io_err(path))
+}
+
+/// A finding's label as the document's.
+fn label_doc(l: &lockstep_detect::Label) -> LabelDoc<'static> {
+    LabelDoc {
+        label1: Cow::Borrowed(l.label1),
+        label2: Cow::Borrowed(l.label2),
+        label3: Cow::Borrowed(l.label3),
+    }
 }
 
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
+/// The `groups.json` document for a detection, borrowing from it.
 pub fn groups_json<'a>(
     store: &'a EventStore,
     det: &'a Detection,
@@ -230,14 +197,14 @@ pub fn groups_json<'a>(
                             .iter()
                             .map(|&(k, v)| (Cow::Borrowed(k), round4(v)))
                             .collect(),
-                        label: (&f.label).into(),
+                        label: label_doc(&f.label),
                         summary: Cow::Borrowed(&f.summary),
                         version: f.detector.version,
                     }
                 })
                 .collect(),
             id: Cow::Borrowed(&g.id),
-            label: (&g.label).into(),
+            label: label_doc(&g.label),
             linked: g
                 .linked
                 .iter()
@@ -250,7 +217,7 @@ pub fn groups_json<'a>(
                             .iter()
                             .map(|&o| Cow::Borrowed(det.groups[o].id.as_str()))
                             .collect(),
-                        label: (&f.label).into(),
+                        label: label_doc(&f.label),
                         more: l.n_groups - l.groups.len(),
                         summary: Cow::Borrowed(&f.summary),
                         version: f.detector.version,
@@ -318,6 +285,7 @@ pub fn groups_json<'a>(
     }
 }
 
+/// Write `groups.json` (pretty, alphabetical keys, trailing newline).
 pub fn write_groups_json(path: &Path, doc: &GroupsDoc<'_>) -> Result<(), WriteError> {
     let f = std::fs::File::create(path).map_err(io_err(path))?;
     let mut w = std::io::BufWriter::new(f);
@@ -329,6 +297,7 @@ pub fn write_groups_json(path: &Path, doc: &GroupsDoc<'_>) -> Result<(), WriteEr
     w.flush().map_err(io_err(path))
 }
 
+/// Write `report.html`.
 pub fn write_report_html(
     path: &Path,
     store: &EventStore,

@@ -7,28 +7,46 @@
 use lockstep_core::{Action, EventStore};
 use lockstep_detect::Detection;
 
+/// Raw and clean (without flagged accounts) counts of one target.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct VideoMetrics {
+    /// Target id in the store.
     pub target: u32,
+    /// All views.
     pub views: u64,
+    /// Views by unflagged accounts.
     pub clean_views: u64,
+    /// All likes.
     pub likes: u64,
+    /// Likes by unflagged accounts.
     pub clean_likes: u64,
+    /// All comments.
     pub comments: u64,
+    /// Comments by unflagged accounts.
     pub clean_comments: u64,
+    /// All shares.
     pub shares: u64,
+    /// Shares by unflagged accounts.
     pub clean_shares: u64,
     /// Views with both `watch_ms` and `video_ms` known (the completion-rate denominator).
     pub timed_views: u64,
+    /// Timed views watched to the end.
     pub completions: u64,
+    /// Timed views by unflagged accounts.
     pub clean_timed_views: u64,
+    /// Of those, watched to the end.
     pub clean_completions: u64,
+    /// Views weighted by 1 − score.
     pub weighted_views: f64,
+    /// Likes weighted by 1 − score.
     pub weighted_likes: f64,
+    /// Comments weighted by 1 − score.
     pub weighted_comments: f64,
+    /// Shares weighted by 1 − score.
     pub weighted_shares: f64,
     /// Follow events on the target (creators' accounts), raw and without flagged followers.
     pub followers: u64,
+    /// Follows by unflagged accounts.
     pub clean_followers: u64,
 }
 
@@ -50,9 +68,11 @@ impl VideoMetrics {
             self.clean_shares,
         ]
     }
+    /// Completions over timed views; `None` without timed views.
     pub fn completion_rate(&self) -> Option<f64> {
         rate(self.completions, self.timed_views)
     }
+    /// The same over unflagged accounts' views.
     pub fn clean_completion_rate(&self) -> Option<f64> {
         rate(self.clean_completions, self.clean_timed_views)
     }
@@ -78,6 +98,7 @@ impl VideoMetrics {
             (self.likes - self.clean_likes) as f64 / self.likes as f64
         }
     }
+    /// Share of views that came from flagged accounts.
     pub fn flagged_view_share(&self) -> f64 {
         if self.views == 0 {
             0.0

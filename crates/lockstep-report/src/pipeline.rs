@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 /// What one run decided about a store, with the time each phase took.
 pub struct Analysis {
+    /// The events.
     pub store: EventStore,
+    /// Findings, verdicts and groups.
     pub detection: Detection,
     /// Per-target raw and clean metrics.
     pub videos: Vec<VideoMetrics>,

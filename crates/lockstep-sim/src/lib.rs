@@ -72,9 +72,11 @@ pub enum Scenario {
 }
 
 impl Scenario {
+    /// Names accepted by [`Scenario::parse`].
     pub const NAMES: [&'static str; 6] =
         ["classic", "stealth", "organic", "mixed", "crowds", "spread"];
 
+    /// The scenario with this name, if any.
     pub fn parse(s: &str) -> Option<Scenario> {
         match s {
             "classic" => Some(Scenario::Classic),
@@ -86,6 +88,7 @@ impl Scenario {
             _ => None,
         }
     }
+    /// The scenario's name.
     pub fn name(self) -> &'static str {
         match self {
             Scenario::Classic => "classic",
@@ -113,11 +116,16 @@ impl Scenario {
     }
 }
 
+/// What to simulate.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
+    /// Which world.
     pub scenario: Scenario,
+    /// Random seed: the same seed writes the same log.
     pub seed: u64,
+    /// Accounts in the world, farms included (those without events are not written).
     pub accounts: usize,
+    /// Days of traffic.
     pub days: u32,
     /// Write the `creator` column (each video's owner) on video events, as platforms that log
     /// it do. Off by default: the log then shows creators only through publishes and follows.
@@ -139,6 +147,7 @@ impl Default for SimConfig {
 /// One account's ground truth (only accounts that produced events are labelled).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelRow {
+    /// Account id.
     pub account: String,
     /// 1 for farm accounts.
     pub label: u8,
@@ -151,23 +160,36 @@ pub struct LabelRow {
 /// Per-video truth: organic and farm contributions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TruthRow {
+    /// Video id.
     pub target: String,
+    /// Views by organic accounts.
     pub organic_views: u64,
+    /// Likes by organic accounts.
     pub organic_likes: u64,
+    /// Comments by organic accounts.
     pub organic_comments: u64,
+    /// Shares by organic accounts.
     pub organic_shares: u64,
+    /// Organic views watched to the end.
     pub organic_completions: u64,
+    /// Views by farm accounts.
     pub farm_views: u64,
+    /// Likes by farm accounts.
     pub farm_likes: u64,
+    /// Comments by farm accounts.
     pub farm_comments: u64,
+    /// Shares by farm accounts.
     pub farm_shares: u64,
 }
 
 /// What a simulation produced besides the events.
 #[derive(Debug, Clone, Default)]
 pub struct SimOutput {
+    /// Events written.
     pub events: u64,
+    /// Ground truth per account.
     pub labels: Vec<LabelRow>,
+    /// Ground truth per video.
     pub truth: Vec<TruthRow>,
 }
 

@@ -2,7 +2,7 @@
 
 use crate::failure::{exit, with_code, Failure};
 use anyhow::Context;
-use lockstep_report::docs::GroupsDoc;
+use lockstep_schema::GroupsDoc;
 
 pub fn explain(id: &str, dir: &std::path::Path, json: bool) -> Result<(), Failure> {
     let path = dir.join("groups.json");

@@ -49,11 +49,13 @@ use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
     id: "dense_blocks",
     version: 1,
 };
 
+/// Dense account × target × hour blocks against each target's own baseline (see the module doc).
 #[derive(Debug, Clone)]
 pub struct DenseBlockDetector {
     /// Window length in ms (two grids, offset by half of it).

@@ -16,11 +16,13 @@ use crate::finding::{Detector, DetectorId, Finding, Label, SharedValue};
 use lockstep_core::{Action, EventStore, NONE_ID};
 use std::collections::BTreeMap;
 
+/// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
     id: "fanout_dm",
     version: 1,
 };
 
+/// One DM pitch sent by many accounts to cold recipients (see the module doc).
 #[derive(Debug, Clone)]
 pub struct FanoutDmDetector {
     /// Distinct cold recipients a sender needs for one template.
@@ -29,6 +31,7 @@ pub struct FanoutDmDetector {
     pub min_senders: usize,
     /// Normal forms shorter than this are ignored.
     pub min_chars: usize,
+    /// Jaccard of character 2-grams above which two texts are one pitch.
     pub similarity: f64,
 }
 

@@ -64,11 +64,13 @@ pub use crate::stats::poisson_tail;
 use lockstep_core::{Action, EventStore};
 use rayon::prelude::*;
 
+/// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
     id: "lockstep",
     version: 3,
 };
 
+/// Accounts that engage the same targets in the same bursts beyond the crowd null model (see the module doc).
 #[derive(Debug, Clone)]
 pub struct LockstepDetector {
     /// Window length Δt in ms.

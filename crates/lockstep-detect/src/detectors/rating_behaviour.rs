@@ -44,11 +44,13 @@ use crate::belief::{logit, propagate, BeliefParams};
 use crate::finding::{Detector, DetectorId, Finding, Label};
 use lockstep_core::EventStore;
 
+/// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
     id: "rating_behaviour",
     version: 3,
 };
 
+/// Rating accounts whose ratings deviate from the consensus in bursts (see the module doc).
 #[derive(Debug, Clone)]
 pub struct RatingBehaviourDetector {
     /// Strength of the most suspicious account (the scale is linear in its rank).

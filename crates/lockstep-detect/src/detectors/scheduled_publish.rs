@@ -17,19 +17,24 @@
 use crate::finding::{Detector, DetectorId, Finding, Label};
 use lockstep_core::{Action, EventStore};
 
+/// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
     id: "scheduled_publish",
     version: 1,
 };
 
+/// Accounts that publish in the same minute, day after day (see the module doc).
 #[derive(Debug, Clone)]
 pub struct ScheduledPublishDetector {
+    /// Width of a publish-burst window.
     pub window_ms: i64,
     /// Span around a window whose publishes give the local rate.
     pub context_ms: i64,
+    /// Distinct accounts a burst needs.
     pub min_accounts: usize,
     /// −log10 of the Bonferroni-corrected tail a burst needs.
     pub min_surprise: f64,
+    /// Smallest group reported.
     pub min_group: usize,
 }
 

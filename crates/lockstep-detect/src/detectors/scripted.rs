@@ -28,24 +28,34 @@ use crate::finding::{Detector, DetectorId, Finding, Label};
 use lockstep_core::{Action, EventStore};
 use rayon::prelude::*;
 
+/// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
     id: "scripted",
     version: 1,
 };
 
+/// Scripted dwell, rhythm and batch logins (see the module doc).
 #[derive(Debug, Clone)]
 pub struct ScriptedBehaviourDetector {
+    /// Views with watch and video length an account needs for dwell statistics.
     pub min_views: usize,
+    /// Coefficient of variation of watch time below which dwell looks scripted.
     pub max_dwell_cv: f64,
+    /// Correlation of watch time with video length below which dwell ignores the video.
     pub max_length_r: f64,
     /// Gaps between consecutive views (within `max_gap_ms`) an account needs for a rhythm.
     pub min_gaps: usize,
+    /// Longest gap between views counted in a rhythm.
     pub max_gap_ms: i64,
+    /// Coefficient of variation of view gaps below which a rhythm looks scripted.
     pub max_rhythm_cv: f64,
+    /// Width of a batch-login window.
     pub login_window_ms: i64,
     /// Span around a window whose logins give the local rate.
     pub context_ms: i64,
+    /// Distinct accounts a login batch needs.
     pub min_accounts: usize,
+    /// −log₁₀ of the Bonferroni-corrected tail a login batch needs.
     pub min_surprise: f64,
 }
 

@@ -26,6 +26,7 @@ use crate::util::top_targets;
 use lockstep_core::{EventStore, NONE_ID};
 use rayon::prelude::*;
 
+/// Devices carrying several accounts, and the IPs those devices use (see the module doc).
 #[derive(Debug, Clone)]
 pub struct SharedInfraDetector {
     /// Smallest group reported.
@@ -50,6 +51,7 @@ impl Default for SharedInfraDetector {
     }
 }
 
+/// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
     id: "shared_infra",
     version: 1,

@@ -32,11 +32,13 @@ use crate::graph::UnionFind;
 use lockstep_core::{Action, EventStore};
 use rayon::prelude::*;
 
+/// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
     id: "synchrony",
     version: 1,
 };
 
+/// Pairs of accounts whose timed actions match beyond chance (see the module doc).
 #[derive(Debug, Clone)]
 pub struct SynchronyDetector {
     /// Time tolerance of a match, as the bucket width (two grids).
@@ -45,13 +47,17 @@ pub struct SynchronyDetector {
     pub max_item_accounts: usize,
     /// Accounts with fewer shareable items are not compared.
     pub min_items: usize,
+    /// MinHash LSH bands.
     pub bands: usize,
+    /// MinHash rows per band.
     pub rows: usize,
+    /// Jaccard of timed items a candidate pair needs.
     pub min_jaccard: f64,
     /// −log₁₀ chance of a pair's shared items (Bonferroni over the candidate pairs).
     pub min_pair_surprise: f64,
     /// Distinct keys the shared items of a verified pair must span.
     pub min_keys: usize,
+    /// Smallest group reported.
     pub min_group: usize,
     /// Verified partners for full strength.
     pub full_partners: usize,

@@ -29,13 +29,16 @@ use crate::graph::UnionFind;
 use lockstep_core::{Action, EventStore, NONE_ID};
 use rustc_hash::FxHashMap;
 
+/// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
     id: "template_comments",
     version: 2,
 };
 
+/// One comment template posted by many accounts on one target in a burst (see the module doc).
 #[derive(Debug, Clone)]
 pub struct TemplateCommentDetector {
+    /// Width of a template-burst window.
     pub window_ms: i64,
     /// Distinct accounts posting one template on one target within a window.
     pub min_accounts: usize,
@@ -49,6 +52,7 @@ pub struct TemplateCommentDetector {
     /// must make up: a console's template fills its campaign's comment section, while a crowd's
     /// slogan (a fandom's 控评, a challenge's hashtag) is one voice among many on a popular video.
     pub min_audience_share: f64,
+    /// Smallest group reported.
     pub min_group: usize,
 }
 

@@ -11,73 +11,84 @@ use std::collections::BTreeMap;
 /// Three-level label of a finding or group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelDoc<'a> {
+    /// Top level: the behaviour family (e.g. `coordination`).
     #[serde(borrow)]
     pub label1: Cow<'a, str>,
+    /// Middle level: the kind of evidence.
     #[serde(borrow)]
     pub label2: Cow<'a, str>,
+    /// Bottom level: the detector's own name for it.
     #[serde(borrow)]
     pub label3: Cow<'a, str>,
-}
-
-impl From<&lockstep_detect::Label> for LabelDoc<'static> {
-    fn from(l: &lockstep_detect::Label) -> Self {
-        LabelDoc {
-            label1: Cow::Borrowed(l.label1),
-            label2: Cow::Borrowed(l.label2),
-            label3: Cow::Borrowed(l.label3),
-        }
-    }
 }
 
 /// A detector that ran.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectorDoc<'a> {
+    /// Detector id (`lockstep`, `shared_infra`, …).
     #[serde(borrow)]
     pub id: Cow<'a, str>,
+    /// Detector version: a change of logic bumps it.
     pub version: u32,
 }
 
 /// One detector's contribution to a member's evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReasonDoc<'a> {
+    /// The detector's share of the member's evidence, in [0, 1].
     pub contribution: f64,
+    /// Detector id.
     #[serde(borrow)]
     pub detector: Cow<'a, str>,
+    /// Detector version.
     pub version: u32,
 }
 
 /// A group member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberDoc<'a> {
+    /// Account id as in the input.
     #[serde(borrow)]
     pub account: Cow<'a, str>,
+    /// Contributions, strongest first.
     #[serde(borrow)]
     pub reasons: Vec<ReasonDoc<'a>>,
+    /// The account's calibrated score.
     pub score: f64,
 }
 
 /// One finding behind a group, with its figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceDoc<'a> {
+    /// Accounts the finding names.
     pub accounts: usize,
+    /// Detector id.
     #[serde(borrow)]
     pub detector: Cow<'a, str>,
+    /// The finding's figures by name (counts, windows, surprise).
     #[serde(borrow)]
     pub figures: BTreeMap<Cow<'a, str>, f64>,
+    /// Three-level label.
     #[serde(borrow)]
     pub label: LabelDoc<'a>,
+    /// One sentence a person can act on.
     #[serde(borrow)]
     pub summary: Cow<'a, str>,
+    /// Detector version.
     pub version: u32,
 }
 
 /// A shared device, IP or template; hubs are context, not evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SharedDoc<'a> {
+    /// Accounts that used it.
     pub accounts: u32,
+    /// True when it is a hub (a carrier NAT, a common phrase): context only.
     pub hub: bool,
+    /// `device`, `ip` or `template`.
     #[serde(borrow)]
     pub kind: Cow<'a, str>,
+    /// The device id, IP or template text.
     #[serde(borrow)]
     pub value: Cow<'a, str>,
 }
@@ -85,34 +96,44 @@ pub struct SharedDoc<'a> {
 /// A time span, as RFC 3339 and epoch milliseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpanDoc {
+    /// Last event, RFC 3339.
     pub end: String,
+    /// Last event, epoch milliseconds.
     pub end_ms: i64,
+    /// First event, RFC 3339.
     pub start: String,
+    /// First event, epoch milliseconds.
     pub start_ms: i64,
 }
 
 /// A finding shared with other groups (linked cases).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkedDoc<'a> {
+    /// Detector id of the shared finding.
     #[serde(borrow)]
     pub detector: Cow<'a, str>,
     /// The other groups it reaches (at most 10 listed).
     #[serde(borrow)]
     pub groups: Vec<Cow<'a, str>>,
+    /// Three-level label.
     #[serde(borrow)]
     pub label: LabelDoc<'a>,
     /// Other groups beyond those listed.
     pub more: usize,
+    /// The finding's summary.
     #[serde(borrow)]
     pub summary: Cow<'a, str>,
+    /// Detector version.
     pub version: u32,
 }
 
 /// An organic explanation considered for the group, and why its evidence rules it out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrowdCheckDoc<'a> {
+    /// The organic explanation (a fandom, a trend, a campus NAT, …).
     #[serde(borrow)]
     pub explanation: Cow<'a, str>,
+    /// What in the evidence rules it out.
     #[serde(borrow)]
     pub rejected_because: Cow<'a, str>,
 }
@@ -123,24 +144,34 @@ pub struct GroupDoc<'a> {
     /// Absent in files written before crowd checks existed.
     #[serde(borrow, default)]
     pub crowd_checks: Vec<CrowdCheckDoc<'a>>,
+    /// The findings behind the group.
     #[serde(borrow)]
     pub evidence: Vec<EvidenceDoc<'a>>,
+    /// Case id (`g0001`, …).
     #[serde(borrow)]
     pub id: Cow<'a, str>,
+    /// The label of the group's lead finding (the most member weight).
     #[serde(borrow)]
     pub label: LabelDoc<'a>,
     /// Absent in files written before linked cases existed.
     #[serde(borrow, default)]
     pub linked: Vec<LinkedDoc<'a>>,
+    /// The member accounts.
     #[serde(borrow)]
     pub members: Vec<MemberDoc<'a>>,
+    /// The group's score: its members' mean score.
     pub score: f64,
+    /// Devices, IPs and templates the members share.
     #[serde(borrow)]
     pub shared: Vec<SharedDoc<'a>>,
+    /// Members.
     pub size: usize,
+    /// When the group's evidence happened.
     pub span: SpanDoc,
+    /// One sentence on the group.
     #[serde(borrow)]
     pub summary: Cow<'a, str>,
+    /// Videos and accounts its findings name (at most 30, the lead finding's first).
     #[serde(borrow)]
     pub targets: Vec<Cow<'a, str>>,
 }
@@ -148,12 +179,17 @@ pub struct GroupDoc<'a> {
 /// The `groups.json` document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupsDoc<'a> {
+    /// Accounts in the input.
     pub accounts: usize,
+    /// Detectors that ran.
     #[serde(borrow)]
     pub detectors: Vec<DetectorDoc<'a>>,
+    /// Accounts flagged.
     pub flagged: usize,
+    /// `lockstep` and its version.
     #[serde(borrow)]
     pub generator: Cow<'a, str>,
+    /// The groups (cases).
     #[serde(borrow)]
     pub groups: Vec<GroupDoc<'a>>,
 }
@@ -167,45 +203,5 @@ impl<'a> GroupsDoc<'a> {
     /// The group with this id.
     pub fn group(&self, id: &str) -> Option<&GroupDoc<'a>> {
         self.groups.iter().find(|g| g.id == id)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use lockstep_core::EventStoreBuilder;
-    use lockstep_sim::{simulate, Scenario, SimConfig};
-
-    /// The writer's document parses back into equal values and re-serialises to the same bytes:
-    /// the types are the contract both ways.
-    #[test]
-    fn groups_json_round_trips() {
-        let mut b = EventStoreBuilder::new();
-        let cfg = SimConfig {
-            scenario: Scenario::Mixed,
-            seed: 5,
-            accounts: 3000,
-            days: 1,
-            creator_column: false,
-        };
-        simulate(&cfg, &mut b).unwrap();
-        let store = b.finish();
-        let registry = lockstep_detect::registry();
-        let det = lockstep_detect::detect(&store, &registry, &Default::default());
-        assert!(!det.groups.is_empty(), "the mixed world has farms to group");
-        let ids: Vec<_> = registry.iter().map(|d| d.id()).collect();
-        let doc = crate::groups_json(&store, &det, &ids);
-        let text = serde_json::to_string_pretty(&doc).unwrap();
-        let back = GroupsDoc::parse(&text).unwrap();
-        assert_eq!(back, doc);
-        assert_eq!(serde_json::to_string_pretty(&back).unwrap(), text);
-        let g = back.group(&back.groups[0].id).unwrap();
-        assert_eq!(g.size, g.members.len());
-        assert!(!g.crowd_checks.is_empty());
-        // Files written before crowd checks and linked cases existed still parse.
-        let old = text
-            .replace("\"crowd_checks\"", "\"ignored_a\"")
-            .replace("\"linked\"", "\"ignored_b\"");
-        assert!(GroupsDoc::parse(&old).is_ok());
     }
 }
