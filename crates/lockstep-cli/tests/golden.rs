@@ -19,7 +19,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// (file, length, checksum) for `detect examples/sample.csv.gz --parquet`.
 const PINNED: &[(&str, usize, u64)] = &[
     ("accounts.csv", 72345, 0x25a7e8a1da68c177),
-    ("groups.json", 103167, 0xf4378c36f7326550),
+    ("groups.json", 103167, 0x9562d07564f6e425),
     ("videos.csv", 147052, 0x5c0f817eacdfe082),
     ("report.html", 402252, 0xd4f2fe04fb6645c9),
     ("accounts.parquet", 26799, 0xff4ff2517ba9a965),
@@ -29,12 +29,12 @@ const PINNED: &[(&str, usize, u64)] = &[
 /// (file, length, checksum) for `detect` on a 1.0M-event `mixed` log (`simulate --accounts 22000
 /// --days 3 --seed 7`: 1,017,078 events, 20,029 active accounts) written by `simulate` as CSV.
 const PINNED_1M: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 799769, 0xbdf171686b3883b3),
-    ("groups.json", 1142966, 0xd49c7899aed95184),
-    ("videos.csv", 1265011, 0x5b8986c5ad7653cc),
-    ("report.html", 722750, 0x09de623e207d4df8),
-    ("accounts.parquet", 252204, 0xeef69546512ec137),
-    ("videos.parquet", 504962, 0x21bfcf22a8732493),
+    ("accounts.csv", 811170, 0x1f9878b64629721e),
+    ("groups.json", 1245903, 0xe5c1ac7b2d38e09e),
+    ("videos.csv", 1264961, 0xe70d6345b2219d40),
+    ("report.html", 732644, 0xedd172760d4ed4b7),
+    ("accounts.parquet", 245818, 0x6a91d1d4285ac46c),
+    ("videos.parquet", 505806, 0xef8304d873c7f9cb),
 ];
 
 /// Run `lockstep detect INPUT --parquet` in `cwd` and compare its outputs with `pinned`. The

@@ -9,7 +9,7 @@
 //! ```
 //! use lockstep_schema::AccountRow;
 //! let text = "account,score,flagged,group,reasons,events,evidence\n\
-//!             acct_1,0.9731,1,g0003,lockstep@3:0.812,57,0.8120\n";
+//!             acct_1,0.9731,1,g0003,lockstep@4:0.812,57,0.8120\n";
 //! let mut r = csv::Reader::from_reader(text.as_bytes());
 //! let row: AccountRow = r.deserialize().next().unwrap().unwrap();
 //! assert_eq!(row.account, "acct_1");
