@@ -103,6 +103,31 @@ pub(crate) enum Cmd {
         #[arg(long)]
         filter_threshold: Option<f64>,
     },
+    /// Live mode: take events over HTTP, store them durably, detect as event time advances,
+    /// serve accounts, clean per-video metrics and cases.
+    #[command(
+        after_help = "Tokens file: one `ROLE TOKEN [NAME]` per line; roles ingest, viewer, analyst, admin.\n\nExamples:\n  lockstep serve --data live/ --listen 127.0.0.1:8080 --tokens tokens.txt\n  curl -H 'Authorization: Bearer $TOKEN' -H 'Content-Type: application/x-ndjson' --data-binary @batch.jsonl http://127.0.0.1:8080/v1/events\n  curl -H 'Authorization: Bearer $TOKEN' http://127.0.0.1:8080/v1/videos/v123\n  lockstep detect live/segments/*.parquet --out out/   # the stored events, as files"
+    )]
+    Serve {
+        /// Data directory: Parquet segments and pass state (created if missing; a restart resumes from it).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Address to listen on (port 0 picks a free port; the bound address is printed).
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+        listen: String,
+        /// Tokens file (`ROLE TOKEN [NAME]` per line).
+        #[arg(long, value_name = "FILE")]
+        tokens: PathBuf,
+        /// Largest request body in MiB (larger ones get 413).
+        #[arg(long, default_value_t = 64)]
+        max_body_mib: usize,
+        /// Run a detection pass each time event time advances this many minutes.
+        #[arg(long, default_value_t = 5)]
+        pass_every_minutes: i64,
+        /// Ingest batches handled at once (more get 503 with Retry-After).
+        #[arg(long, default_value_t = 4)]
+        ingest_slots: usize,
+    },
     /// Judge detect's output against labels (and per-video truth).
     /// Fit the evidence → score calibration (isotonic regression) on labelled runs and print
     /// its knots as JSON (for `detect --calibration`).

@@ -61,6 +61,21 @@ fn main() -> ExitCode {
             labels,
             event_labels,
         } => commands::convert::convert(&from, &input, &out, &labels, event_labels.as_deref()),
+        Cmd::Serve {
+            data,
+            listen,
+            tokens,
+            max_body_mib,
+            pass_every_minutes,
+            ingest_slots,
+        } => commands::serve::serve(lockstep_serve::ServeConfig {
+            data,
+            listen,
+            tokens,
+            max_body_bytes: max_body_mib << 20,
+            pass_every_ms: pass_every_minutes.max(1) * 60_000,
+            ingest_slots,
+        }),
         Cmd::ScoreEvents {
             events,
             out,

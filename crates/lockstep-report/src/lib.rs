@@ -84,6 +84,51 @@ pub fn ranked_accounts(store: &EventStore, det: &Detection) -> Vec<u32> {
     ids
 }
 
+/// One account's `accounts.csv` row; `reasons` is its [`push_reasons`] cell.
+pub fn account_row<'a>(
+    store: &'a EventStore,
+    det: &'a Detection,
+    a: u32,
+    reasons: &'a str,
+) -> AccountRow<'a> {
+    let v = &det.accounts[a as usize];
+    AccountRow {
+        account: Cow::Borrowed(store.accounts.name(a)),
+        score: Fixed(v.score as f64),
+        flagged: Flag(v.flagged),
+        group: v.group.map(|g| Cow::Borrowed(det.groups[g].id.as_str())),
+        reasons: Some(Cow::Borrowed(reasons)),
+        events: Some(store.events_of_account(a).len() as u64),
+        evidence: Some(Fixed(v.evidence as f64)),
+    }
+}
+
+/// One target's `videos.csv` row.
+pub fn video_row<'a>(store: &'a EventStore, m: &VideoMetrics) -> VideoRow<'a> {
+    VideoRow {
+        target: Cow::Borrowed(store.targets.name(m.target)),
+        views: m.views,
+        clean_views: m.clean_views,
+        likes: m.likes,
+        clean_likes: m.clean_likes,
+        comments: m.comments,
+        clean_comments: m.clean_comments,
+        shares: m.shares,
+        clean_shares: m.clean_shares,
+        completion_rate: m.completion_rate().map(Fixed),
+        clean_completion_rate: m.clean_completion_rate().map(Fixed),
+        inflation: Fixed(m.inflation()),
+        flagged_view_share: Fixed(m.flagged_view_share()),
+        flagged_like_share: Fixed(m.flagged_like_share()),
+        weighted_views: Fixed(m.weighted_views),
+        weighted_likes: Fixed(m.weighted_likes),
+        weighted_comments: Fixed(m.weighted_comments),
+        weighted_shares: Fixed(m.weighted_shares),
+        followers: m.followers,
+        clean_followers: m.clean_followers,
+    }
+}
+
 /// `accounts.csv` ([`AccountRow`]s), rows in `ranked` order ([`ranked_accounts`]).
 pub fn write_accounts_csv(
     path: &Path,
@@ -95,19 +140,10 @@ pub fn write_accounts_csv(
     // One reused buffer for the reasons cell: no allocation per row.
     let mut reasons = String::new();
     for &a in ranked {
-        let v = &det.accounts[a as usize];
         reasons.clear();
         push_reasons(&mut reasons, det, a);
-        w.serialize(AccountRow {
-            account: Cow::Borrowed(store.accounts.name(a)),
-            score: Fixed(v.score as f64),
-            flagged: Flag(v.flagged),
-            group: v.group.map(|g| Cow::Borrowed(det.groups[g].id.as_str())),
-            reasons: Some(Cow::Borrowed(&reasons)),
-            events: Some(store.events_of_account(a).len() as u64),
-            evidence: Some(Fixed(v.evidence as f64)),
-        })
-        .map_err(csv_err(path))?;
+        w.serialize(account_row(store, det, a, &reasons))
+            .map_err(csv_err(path))?;
     }
     if ranked.is_empty() {
         w.write_record(ACCOUNT_COLUMNS).map_err(csv_err(path))?;
@@ -123,29 +159,7 @@ pub fn write_videos_csv(
 ) -> Result<(), WriteError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
     for m in videos {
-        w.serialize(VideoRow {
-            target: Cow::Borrowed(store.targets.name(m.target)),
-            views: m.views,
-            clean_views: m.clean_views,
-            likes: m.likes,
-            clean_likes: m.clean_likes,
-            comments: m.comments,
-            clean_comments: m.clean_comments,
-            shares: m.shares,
-            clean_shares: m.clean_shares,
-            completion_rate: m.completion_rate().map(Fixed),
-            clean_completion_rate: m.clean_completion_rate().map(Fixed),
-            inflation: Fixed(m.inflation()),
-            flagged_view_share: Fixed(m.flagged_view_share()),
-            flagged_like_share: Fixed(m.flagged_like_share()),
-            weighted_views: Fixed(m.weighted_views),
-            weighted_likes: Fixed(m.weighted_likes),
-            weighted_comments: Fixed(m.weighted_comments),
-            weighted_shares: Fixed(m.weighted_shares),
-            followers: m.followers,
-            clean_followers: m.clean_followers,
-        })
-        .map_err(csv_err(path))?;
+        w.serialize(video_row(store, m)).map_err(csv_err(path))?;
     }
     if videos.is_empty() {
         w.write_record(VIDEO_COLUMNS).map_err(csv_err(path))?;

@@ -168,6 +168,49 @@ pub struct VideoRow<'a> {
     pub clean_followers: u64,
 }
 
+impl AccountRow<'_> {
+    /// The row with every string owned (to keep it past the data it borrowed).
+    pub fn into_owned(self) -> AccountRow<'static> {
+        AccountRow {
+            account: Cow::Owned(self.account.into_owned()),
+            score: self.score,
+            flagged: self.flagged,
+            group: self.group.map(|g| Cow::Owned(g.into_owned())),
+            reasons: self.reasons.map(|r| Cow::Owned(r.into_owned())),
+            events: self.events,
+            evidence: self.evidence,
+        }
+    }
+}
+
+impl VideoRow<'_> {
+    /// The row with its target owned.
+    pub fn into_owned(self) -> VideoRow<'static> {
+        VideoRow {
+            target: Cow::Owned(self.target.into_owned()),
+            views: self.views,
+            clean_views: self.clean_views,
+            likes: self.likes,
+            clean_likes: self.clean_likes,
+            comments: self.comments,
+            clean_comments: self.clean_comments,
+            shares: self.shares,
+            clean_shares: self.clean_shares,
+            completion_rate: self.completion_rate,
+            clean_completion_rate: self.clean_completion_rate,
+            inflation: self.inflation,
+            flagged_view_share: self.flagged_view_share,
+            flagged_like_share: self.flagged_like_share,
+            weighted_views: self.weighted_views,
+            weighted_likes: self.weighted_likes,
+            weighted_comments: self.weighted_comments,
+            weighted_shares: self.weighted_shares,
+            followers: self.followers,
+            clean_followers: self.clean_followers,
+        }
+    }
+}
+
 /// Columns of `videos.csv` (and `videos.parquet`), in order: the field names of [`VideoRow`].
 pub const VIDEO_COLUMNS: [&str; 20] = [
     "target",

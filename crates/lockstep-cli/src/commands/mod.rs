@@ -6,4 +6,5 @@ pub mod detect;
 pub mod eval;
 pub mod explain;
 pub mod score_events;
+pub mod serve;
 pub mod simulate;

@@ -1,0 +1,526 @@
+//! `lockstep serve` as users meet it: the real binary, real HTTP on loopback, a real data
+//! directory, `kill -9`. Every loop is bounded and every wait has a deadline.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const INGEST: &str = "ingest-token-test";
+const VIEWER: &str = "viewer-token-test";
+const ADMIN: &str = "admin-token-test";
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tokens(dir: &Path) -> PathBuf {
+    let p = dir.join("tokens.txt");
+    std::fs::write(
+        &p,
+        format!("ingest {INGEST} producer\nviewer {VIEWER}\nadmin {ADMIN} ops\n"),
+    )
+    .unwrap();
+    p
+}
+
+/// Start the server on a free port and wait (at most 30 s) for its "listening on" line.
+fn start(data: &Path, tokens: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .arg("--tokens")
+        .arg(tokens)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut text = Vec::new();
+    let mut byte = [0u8; 1];
+    while !text.ends_with(b"\n") {
+        assert!(Instant::now() < deadline, "server did not start");
+        if out.read(&mut byte).unwrap() == 0 {
+            panic!("server exited: {}", String::from_utf8_lossy(&text));
+        }
+        text.push(byte[0]);
+    }
+    let line = String::from_utf8(text).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Server { child, addr }
+}
+
+struct Reply {
+    status: u16,
+    headers: String,
+    body: String,
+}
+
+/// One HTTP/1.1 request over a fresh connection (`Connection: close`).
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    ct: Option<&str>,
+    body: &[u8],
+) -> Reply {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(t) = token {
+        req += &format!("Authorization: Bearer {t}\r\n");
+    }
+    if let Some(c) = ct {
+        req += &format!("Content-Type: {c}\r\n");
+    }
+    req += "\r\n";
+    s.write_all(req.as_bytes()).unwrap();
+    // The server may answer (413) before reading a large body; a reset then is fine.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    Reply {
+        status,
+        headers: head.to_ascii_lowercase(),
+        body: body.to_string(),
+    }
+}
+
+fn json(r: &Reply) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
+}
+
+fn stats(s: &Server) -> serde_json::Value {
+    json(&http(&s.addr, "GET", "/v1/stats", Some(VIEWER), None, b""))
+}
+
+#[test]
+fn every_endpoint_checks_its_token_and_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tokens(dir.path());
+    let s = start(&dir.path().join("data"), &t, &["--max-body-mib", "1"]);
+    let a = &s.addr;
+    assert_eq!(http(a, "GET", "/healthz", None, None, b"").status, 200);
+    let reads = [
+        "/v1/stats",
+        "/v1/accounts",
+        "/v1/accounts/x",
+        "/v1/videos/x",
+        "/v1/cases",
+        "/v1/cases/G1",
+        "/metrics",
+    ];
+    for p in reads {
+        let r = http(a, "GET", p, None, None, b"");
+        assert_eq!(r.status, 401, "{p}");
+        assert!(r.headers.contains("www-authenticate: bearer"), "{p}");
+        assert_eq!(
+            http(a, "GET", p, Some("not-a-known-token"), None, b"").status,
+            401,
+            "{p}"
+        );
+        assert_eq!(
+            http(a, "GET", p, Some(INGEST), None, b"").status,
+            403,
+            "{p}"
+        );
+    }
+    let nd = Some("application/x-ndjson");
+    let ok = b"{\"ts\":1000,\"account\":\"a\",\"action\":\"like\",\"target\":\"v1\",\"event_id\":\"e1\"}\n";
+    assert_eq!(http(a, "POST", "/v1/events", None, nd, ok).status, 401);
+    assert_eq!(
+        http(a, "POST", "/v1/events", Some(VIEWER), nd, ok).status,
+        403
+    );
+    assert_eq!(http(a, "POST", "/v1/flush", None, None, b"").status, 401);
+    assert_eq!(
+        http(a, "POST", "/v1/flush", Some(VIEWER), None, b"").status,
+        403
+    );
+    assert_eq!(
+        http(
+            a,
+            "POST",
+            "/v1/events",
+            Some(INGEST),
+            Some("text/plain"),
+            ok
+        )
+        .status,
+        415
+    );
+    // A bad row rejects the whole batch, naming line, column and value; nothing is stored.
+    let bad = b"{\"ts\":1000,\"account\":\"a\",\"action\":\"like\",\"target\":\"v1\"}\n{\"ts\":\"soon\",\"account\":\"b\",\"action\":\"like\",\"target\":\"v1\"}\n";
+    let r = http(a, "POST", "/v1/events", Some(INGEST), nd, bad);
+    assert_eq!(r.status, 400);
+    let e = json(&r);
+    assert_eq!(
+        (
+            e["line"].as_u64(),
+            e["column"].as_str(),
+            e["value"].as_str()
+        ),
+        (Some(2), Some("ts"), Some("soon"))
+    );
+    let csv_bad = b"ts,account,action,target\n1,a,like,v\n2,b,like\n";
+    let e = json(&http(
+        a,
+        "POST",
+        "/v1/events",
+        Some(INGEST),
+        Some("text/csv"),
+        csv_bad,
+    ));
+    assert_eq!(e["line"].as_u64(), Some(3));
+    assert_eq!(stats(&s)["events_stored"].as_u64(), Some(0));
+    // Over the body limit: 413, nothing stored.
+    let big = vec![b' '; 2 << 20];
+    assert_eq!(
+        http(a, "POST", "/v1/events", Some(INGEST), nd, &big).status,
+        413
+    );
+    // Garbage of every kind: a 4xx, never a crash.
+    let mut seed = 7u64;
+    for i in 0..50 {
+        let len = (i * 37) % 500;
+        let junk: Vec<u8> = (0..len)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (seed >> 56) as u8
+            })
+            .collect();
+        for ct in ["application/x-ndjson", "text/csv"] {
+            let r = http(a, "POST", "/v1/events", Some(INGEST), Some(ct), &junk);
+            assert!(
+                r.status == 400 || (r.status == 200 && json(&r)["accepted"] == 0),
+                "{} {}",
+                r.status,
+                r.body
+            );
+        }
+    }
+    assert_eq!(http(a, "GET", "/healthz", None, None, b"").status, 200);
+    // Stored once, then a duplicate.
+    let r = json(&http(a, "POST", "/v1/events", Some(INGEST), nd, ok));
+    assert_eq!(
+        (r["accepted"].as_u64(), r["duplicates"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let r = json(&http(a, "POST", "/v1/events", Some(ADMIN), nd, ok));
+    assert_eq!(
+        (r["accepted"].as_u64(), r["duplicates"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(
+        http(a, "POST", "/v1/flush", Some(ADMIN), None, b"").status,
+        200
+    );
+    // Reads: unknown ids are 404, bad queries 400.
+    assert_eq!(
+        http(a, "GET", "/v1/accounts/nobody", Some(VIEWER), None, b"").status,
+        404
+    );
+    assert_eq!(
+        http(a, "GET", "/v1/videos/nothing", Some(VIEWER), None, b"").status,
+        404
+    );
+    assert_eq!(
+        http(a, "GET", "/v1/cases/G999", Some(VIEWER), None, b"").status,
+        404
+    );
+    assert_eq!(
+        http(a, "GET", "/v1/accounts?format=xml", Some(VIEWER), None, b"").status,
+        400
+    );
+    assert_eq!(
+        http(
+            a,
+            "GET",
+            "/v1/accounts?flagged=maybe",
+            Some(VIEWER),
+            None,
+            b""
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        http(a, "GET", "/v1/cases?status=weird", Some(VIEWER), None, b"").status,
+        400
+    );
+    assert_eq!(
+        http(a, "GET", "/v1/nothing", Some(VIEWER), None, b"").status,
+        404
+    );
+    let v = json(&http(a, "GET", "/v1/videos/v1", Some(VIEWER), None, b""));
+    assert_eq!(
+        (v["likes"].as_u64(), v["clean_likes"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(v["inflation"].as_f64(), Some(1.0));
+    let acc = json(&http(a, "GET", "/v1/accounts/a", Some(VIEWER), None, b""));
+    assert_eq!(acc["flagged"].as_i64(), Some(0));
+    let m = http(a, "GET", "/metrics", Some(VIEWER), None, b"");
+    assert!(m.body.contains("lockstep_events_stored 1\n"), "{}", m.body);
+    assert!(m.body.contains("lockstep_duplicates_total 1\n"));
+}
+
+/// Post a CSV file in batches of `rows` lines, each batch with its header; event ids are the
+/// line numbers, so a re-sent batch is recognised.
+fn batches(csv_text: &str, rows: usize) -> Vec<String> {
+    let mut lines = csv_text.lines();
+    let header = lines.next().unwrap().to_string() + ",event_id";
+    let body: Vec<&str> = lines.collect();
+    body.chunks(rows)
+        .enumerate()
+        .map(|(b, chunk)| {
+            let mut s = header.clone() + "\n";
+            for (i, l) in chunk.iter().enumerate() {
+                s += &format!("{l},ev{}\n", b * rows + i);
+            }
+            s
+        })
+        .collect()
+}
+
+fn simulate(dir: &Path, accounts: &str) -> PathBuf {
+    let events = dir.join("events.csv");
+    let ok = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args([
+            "simulate",
+            "--scenario",
+            "mixed",
+            "--seed",
+            "3",
+            "--accounts",
+            accounts,
+            "--out",
+        ])
+        .arg(&events)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    events
+}
+
+fn flagged_set(csv_text: &str) -> Vec<String> {
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let (ia, iflag) = (
+        h.iter().position(|c| c == "account").unwrap(),
+        h.iter().position(|c| c == "flagged").unwrap(),
+    );
+    let mut out: Vec<String> = r
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[iflag] == "1")
+        .map(|r| r[ia].to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn flush_equals_detect_on_the_same_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tokens(dir.path());
+    let events = simulate(dir.path(), "3000");
+    let text = std::fs::read_to_string(&events).unwrap();
+    let s = start(&dir.path().join("data"), &t, &[]);
+    let all = batches(&text, 5000);
+    let mut accepted = 0;
+    for b in &all {
+        let r = http(
+            &s.addr,
+            "POST",
+            "/v1/events",
+            Some(INGEST),
+            Some("text/csv"),
+            b.as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        accepted += json(&r)["accepted"].as_u64().unwrap();
+    }
+    // A re-sent batch is all duplicates.
+    let r = json(&http(
+        &s.addr,
+        "POST",
+        "/v1/events",
+        Some(INGEST),
+        Some("text/csv"),
+        all[0].as_bytes(),
+    ));
+    assert_eq!(r["accepted"].as_u64(), Some(0));
+    let lines = text.lines().count() as u64 - 1;
+    assert_eq!(accepted, lines);
+    let f = json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
+    assert_eq!(f["events"].as_u64(), Some(lines));
+    let live = http(
+        &s.addr,
+        "GET",
+        "/v1/accounts?flagged=true&format=csv",
+        Some(VIEWER),
+        None,
+        b"",
+    );
+    assert_eq!(live.status, 200);
+    let out = dir.path().join("out");
+    let ok = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["detect", "-q", "--out"])
+        .arg(&out)
+        .arg(&events)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let batch = std::fs::read_to_string(out.join("accounts.csv")).unwrap();
+    let (live_set, batch_set) = (flagged_set(&live.body), flagged_set(&batch));
+    assert!(!batch_set.is_empty(), "the mixed world has farms");
+    assert_eq!(live_set, batch_set);
+    // flagged_at is the event time of the pass that flagged them; cases are the groups.
+    let js = json(&http(
+        &s.addr,
+        "GET",
+        "/v1/accounts?flagged=true",
+        Some(VIEWER),
+        None,
+        b"",
+    ));
+    let covered = f["covered_event_time"].as_i64().unwrap();
+    assert!(js
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["flagged_at"].as_i64().is_some_and(|t| t <= covered)));
+    let cases = json(&http(
+        &s.addr,
+        "GET",
+        "/v1/cases?status=open",
+        Some(VIEWER),
+        None,
+        b"",
+    ));
+    let id = cases[0]["id"].as_str().unwrap().to_string();
+    let case = json(&http(
+        &s.addr,
+        "GET",
+        &format!("/v1/cases/{id}"),
+        Some(VIEWER),
+        None,
+        b"",
+    ));
+    assert_eq!(case["id"].as_str(), Some(id.as_str()));
+    assert!(case["members"].as_array().is_some_and(|m| !m.is_empty()));
+    // The stored segments are ordinary event files for `lockstep detect`.
+    let segs: Vec<PathBuf> = std::fs::read_dir(dir.path().join("data/segments"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let out2 = dir.path().join("out2");
+    let ok = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["detect", "-q", "--out"])
+        .arg(&out2)
+        .args(&segs)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let from_segments = std::fs::read_to_string(out2.join("accounts.csv")).unwrap();
+    assert_eq!(flagged_set(&from_segments), batch_set);
+}
+
+#[test]
+fn kill_9_loses_no_acknowledged_event_and_stores_none_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tokens(dir.path());
+    let events = simulate(dir.path(), "1500");
+    let text = std::fs::read_to_string(&events).unwrap();
+    let all = batches(&text, 1000);
+    let total = text.lines().count() as u64 - 1;
+    let data = dir.path().join("data");
+    let mut s = start(&data, &t, &[]);
+    // Post from another thread; kill the server while batches are in flight.
+    let addr = s.addr.clone();
+    let sent = all.clone();
+    let poster = std::thread::spawn(move || {
+        let mut acked = 0u64;
+        for b in &sent {
+            let r = std::panic::catch_unwind(|| {
+                http(
+                    &addr,
+                    "POST",
+                    "/v1/events",
+                    Some(INGEST),
+                    Some("text/csv"),
+                    b.as_bytes(),
+                )
+            });
+            match r {
+                Ok(r) if r.status == 200 => acked += json(&r)["accepted"].as_u64().unwrap(),
+                _ => break,
+            }
+        }
+        acked
+    });
+    // Wait (bounded) until some batches are stored, then kill -9.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stats(&s)["events_stored"].as_u64().unwrap_or(0) < 3000 {
+        assert!(Instant::now() < deadline, "no progress");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    s.child.kill().unwrap(); // SIGKILL
+    s.child.wait().unwrap();
+    let acked = poster.join().unwrap();
+    assert!(acked < total, "the kill came before the end");
+    // Restart: every acknowledged event is there.
+    let s = start(&data, &t, &[]);
+    let stored = stats(&s)["events_stored"].as_u64().unwrap();
+    assert!(stored >= acked, "stored {stored} < acknowledged {acked}");
+    // The client re-sends everything: duplicates are counted, nothing is stored twice.
+    let mut dups = 0;
+    for b in &all {
+        let r = http(
+            &s.addr,
+            "POST",
+            "/v1/events",
+            Some(INGEST),
+            Some("text/csv"),
+            b.as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        dups += json(&r)["duplicates"].as_u64().unwrap();
+    }
+    let st = stats(&s);
+    assert_eq!(st["events_stored"].as_u64(), Some(total));
+    assert_eq!(dups, stored);
+    let f = json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
+    assert_eq!(f["events"].as_u64(), Some(total));
+}

@@ -1,0 +1,863 @@
+//! `lockstep serve`: live mode. Events arrive over HTTP, are stored durably in Parquet segments
+//! ([`segments`]) and are acknowledged only once they would survive a crash; detection passes
+//! run as event time advances (every `--pass-every-minutes` of event time) and on
+//! `POST /v1/flush`; the read API serves the last pass's accounts, clean per-video metrics and
+//! cases.
+//!
+//! Contract (paths and fields; see the README's *Live mode* section):
+//! - `POST /v1/events` (role `ingest`): NDJSON (`application/x-ndjson`) or CSV with a header
+//!   (`text/csv`), the file contract's columns plus optional `event_id`. `200 {"accepted": N,
+//!   "duplicates": D}` once durable; a re-sent `event_id` is a duplicate, not stored twice; a bad
+//!   row rejects the whole batch with `400` naming line, column and value; `413` over the body
+//!   limit; `415` for another content type; `503` with `Retry-After` when every ingest slot is busy.
+//! - `POST /v1/flush` (`admin`): a pass over everything stored; returns when its results are
+//!   visible. Its flags equal `lockstep detect` on the same events.
+//! - `GET /v1/accounts?flagged=true&format=csv|json`, `GET /v1/accounts/{id}`,
+//!   `GET /v1/videos/{id}`, `GET /v1/cases`, `GET /v1/cases/{id}`, `GET /v1/stats`, `GET /metrics`
+//!   (`viewer`); `GET /healthz` (no token). Bearer tokens: `401` without a known one, `403` for a
+//!   role that may not.
+//!
+//! Each pass today reads every stored segment (its cost grows with what is stored, not with
+//! what is new); case ids are the pass's group ids.
+
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod ingest;
+pub mod segments;
+
+use auth::{Principal, Role, Tokens};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hashbrown::HashMap;
+use ingest::BodyFormat;
+use lockstep_core::EventStoreBuilder;
+use lockstep_schema::{AccountRow, VideoRow, ACCOUNT_COLUMNS};
+use segments::{SegmentBatch, Segments};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+/// Why the server could not start or store.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A file or directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The tokens file is malformed.
+    #[error("{path}:{line}: {message}")]
+    Tokens {
+        /// The tokens file.
+        path: String,
+        /// 1-based line (0: the file as a whole).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A segment could not be written or read back.
+    #[error("{path}: {message}")]
+    Segment {
+        /// The segment file.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A pass could not read the stored events.
+    #[error("pass: {0}")]
+    Pass(String),
+}
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The data directory (segments, `flagged_at.json`).
+    pub data: PathBuf,
+    /// `HOST:PORT` (port 0 picks a free one; the bound address is printed).
+    pub listen: String,
+    /// The tokens file.
+    pub tokens: PathBuf,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// A pass runs when the newest event time has advanced this far since the last one.
+    pub pass_every_ms: i64,
+    /// Ingest batches handled at once; more get `503`.
+    pub ingest_slots: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            data: PathBuf::from("lockstep-data"),
+            listen: "127.0.0.1:8080".into(),
+            tokens: PathBuf::from("tokens.txt"),
+            max_body_bytes: 64 << 20,
+            pass_every_ms: 5 * 60_000,
+            ingest_slots: 4,
+        }
+    }
+}
+
+/// One case in `GET /v1/cases`.
+#[derive(Debug, Clone, Serialize)]
+struct CaseSummary {
+    id: String,
+    status: &'static str,
+    size: usize,
+    score: f64,
+    label: String,
+    summary: String,
+}
+
+/// What the last pass decided, as the read API serves it.
+#[derive(Default)]
+struct Snapshot {
+    /// Newest event time the pass covered.
+    covered_ts: Option<i64>,
+    events: usize,
+    flagged: usize,
+    accounts: Vec<AccountRow<'static>>,
+    account_index: HashMap<String, usize>,
+    videos: HashMap<String, VideoRow<'static>>,
+    cases: Vec<CaseSummary>,
+    case_json: HashMap<String, String>,
+}
+
+/// Pass bookkeeping (one pass at a time).
+#[derive(Default, Serialize)]
+struct PassLog {
+    passes: u64,
+    /// Newest event time at which a pass was last started.
+    #[serde(skip)]
+    started_at_ts: Option<i64>,
+    last_wall_ms: f64,
+    last_read_ms: f64,
+    last_detect_ms: f64,
+    /// Account → event time of the pass that first flagged it.
+    #[serde(skip)]
+    flagged_at: HashMap<String, i64>,
+}
+
+struct App {
+    cfg: ServeConfig,
+    tokens: Tokens,
+    segments: Mutex<Segments>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    pass: Mutex<PassLog>,
+    pass_running: AtomicBool,
+    slots: tokio::sync::Semaphore,
+    duplicates: AtomicU64,
+    rejected_batches: AtomicU64,
+    accepted_batches: AtomicU64,
+}
+
+/// Serve until SIGINT or SIGTERM. Prints `lockstep serve: listening on http://ADDR` once ready.
+pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
+    let tokens_text = std::fs::read_to_string(&cfg.tokens).map_err(|source| ServeError::Io {
+        path: cfg.tokens.display().to_string(),
+        source,
+    })?;
+    let tokens = Tokens::parse(&cfg.tokens.display().to_string(), &tokens_text)?;
+    std::fs::create_dir_all(&cfg.data).map_err(|source| ServeError::Io {
+        path: cfg.data.display().to_string(),
+        source,
+    })?;
+    let segments = Segments::open(&cfg.data)?;
+    let flagged_at = load_flagged_at(&cfg.data)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| ServeError::Io {
+            path: "<runtime>".into(),
+            source,
+        })?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&cfg.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: cfg.listen.clone(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+            addr: cfg.listen.clone(),
+            source,
+        })?;
+        let (events, n_segments) = (segments.events, segments.paths().len());
+        let app = Arc::new(App {
+            slots: tokio::sync::Semaphore::new(cfg.ingest_slots.max(1)),
+            cfg,
+            tokens,
+            segments: Mutex::new(segments),
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            pass: Mutex::new(PassLog {
+                flagged_at,
+                ..Default::default()
+            }),
+            pass_running: AtomicBool::new(false),
+            duplicates: AtomicU64::new(0),
+            rejected_batches: AtomicU64::new(0),
+            accepted_batches: AtomicU64::new(0),
+        });
+        let router = router(app.clone());
+        println!(
+            "lockstep serve: listening on http://{addr} ({events} events stored in {n_segments} segments)"
+        );
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        // Restarted with events stored: serve results again without waiting for new events.
+        if events > 0 {
+            start_pass(&app);
+        }
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(|source| ServeError::Io {
+                path: "<server>".into(),
+                source,
+            })
+    })
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn router(app: Arc<App>) -> Router {
+    let limit = app.cfg.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/v1/events", post(post_events))
+        .route("/v1/flush", post(post_flush))
+        .route("/v1/accounts", get(get_accounts))
+        .route("/v1/accounts/{id}", get(get_account))
+        .route("/v1/videos/{id}", get(get_video))
+        .route("/v1/cases", get(get_cases))
+        .route("/v1/cases/{id}", get(get_case))
+        .route("/v1/stats", get(get_stats))
+        .route("/metrics", get(get_metrics))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such path") })
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(app)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    #[derive(Serialize)]
+    struct E {
+        error: String,
+    }
+    (
+        status,
+        Json(E {
+            error: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+/// The caller, if its token may do what `needed` allows; else the `401` / `403` to send.
+fn authorize(app: &App, headers: &HeaderMap, needed: Role) -> Result<Principal, Box<Response>> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match app.tokens.check(value) {
+        None => {
+            let mut r = error(
+                StatusCode::UNAUTHORIZED,
+                "missing or unknown bearer token (Authorization: Bearer TOKEN)",
+            );
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            Err(Box::new(r))
+        }
+        Some(p) if !p.role.allows(needed) => Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            format!("role {:?} may not do this (needs {:?})", p.role, needed).to_lowercase(),
+        ))),
+        Some(p) => Ok(p.clone()),
+    }
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    accepted: u64,
+    duplicates: u64,
+}
+
+async fn post_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Ingest) {
+        return *r;
+    }
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let Some(format) = BodyFormat::from_content_type(ct) else {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("content type {ct:?}: send application/x-ndjson or text/csv"),
+        );
+    };
+    let Ok(_slot) = app.slots.try_acquire() else {
+        let mut r = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "every ingest slot is busy: retry",
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    };
+    let worker = app.clone();
+    let done = tokio::task::spawn_blocking(move || store_batch(&worker, format, &body)).await;
+    match done {
+        Ok(Ok(a)) => {
+            app.accepted_batches.fetch_add(1, Ordering::Relaxed);
+            maybe_start_pass(&app);
+            (StatusCode::OK, Json(a)).into_response()
+        }
+        Ok(Err(Rejected::Bad(b))) => {
+            app.rejected_batches.fetch_add(1, Ordering::Relaxed);
+            (StatusCode::BAD_REQUEST, Json(b)).into_response()
+        }
+        Ok(Err(Rejected::Store(e))) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("not stored: {e}"),
+        ),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("not stored: {e}"),
+        ),
+    }
+}
+
+enum Rejected {
+    Bad(ingest::BadBatch),
+    Store(ServeError),
+}
+
+/// Parse, drop duplicates, write durably. Holds the segments lock throughout, so a batch's
+/// duplicates are judged against everything stored before it, and nothing is half-visible.
+fn store_batch(app: &App, format: BodyFormat, body: &[u8]) -> Result<Accepted, Rejected> {
+    let mut segs = app.segments.lock().unwrap_or_else(|p| p.into_inner());
+    let mut batch = SegmentBatch::default();
+    let mut seen_here: hashbrown::HashSet<u128> = hashbrown::HashSet::new();
+    let mut duplicates = 0u64;
+    ingest::parse_body(format, body, |e, id| {
+        if let Some(id) = id {
+            let h = segments::id_hash(id);
+            if segs.contains(h) || !seen_here.insert(h) {
+                duplicates += 1;
+                return;
+            }
+        }
+        batch.push(e, id);
+    })
+    .map_err(Rejected::Bad)?;
+    let accepted = batch.rows as u64;
+    segs.append(batch).map_err(Rejected::Store)?;
+    app.duplicates.fetch_add(duplicates, Ordering::Relaxed);
+    Ok(Accepted {
+        accepted,
+        duplicates,
+    })
+}
+
+/// Start a background pass when event time has advanced a pass interval since the last one.
+fn maybe_start_pass(app: &Arc<App>) {
+    let newest = app
+        .segments
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .newest_ts;
+    let Some(newest) = newest else { return };
+    let due = {
+        let log = app.pass.lock().unwrap_or_else(|p| p.into_inner());
+        log.started_at_ts
+            .is_none_or(|t| newest >= t + app.cfg.pass_every_ms)
+    };
+    if due {
+        start_pass(app);
+    }
+}
+
+/// Run a pass in the background unless one is running.
+fn start_pass(app: &Arc<App>) {
+    if app.pass_running.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = run_pass(&app) {
+            eprintln!("lockstep serve: {e}");
+        }
+        app.pass_running.store(false, Ordering::Release);
+    });
+}
+
+#[derive(Serialize)]
+struct PassSummary {
+    events: usize,
+    flagged: usize,
+    groups: usize,
+    covered_event_time: Option<i64>,
+    wall_ms: f64,
+}
+
+/// A pass over everything stored: read the segments, detect, publish a new snapshot.
+fn run_pass(app: &App) -> Result<PassSummary, ServeError> {
+    let t0 = Instant::now();
+    let (paths, newest) = {
+        let s = app.segments.lock().unwrap_or_else(|p| p.into_inner());
+        (s.paths().to_vec(), s.newest_ts)
+    };
+    app.pass
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .started_at_ts = newest;
+    let mut builder = EventStoreBuilder::new();
+    let opts = lockstep_io::ReadOptions::default();
+    for p in &paths {
+        let path = p.display().to_string();
+        lockstep_io::read_into(&path, &opts, &mut builder)
+            .map_err(|e| ServeError::Pass(e.to_string()))?;
+    }
+    let read_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let store = builder.finish();
+    let covered_ts = store.time_span().map(|s| s.1);
+    let registry = lockstep_detect::registry();
+    let t1 = Instant::now();
+    let a = lockstep_report::pipeline::analyse(store, &registry, &Default::default());
+    let detect_ms = t1.elapsed().as_secs_f64() * 1e3;
+    let (store, det) = (&a.store, &a.detection);
+    let ranked = lockstep_report::ranked_accounts(store, det);
+    let mut accounts = Vec::with_capacity(ranked.len());
+    let mut account_index = HashMap::with_capacity(ranked.len());
+    for &acc in &ranked {
+        let reasons = lockstep_report::reasons_string(det, acc);
+        let row = lockstep_report::account_row(store, det, acc, &reasons).into_owned();
+        account_index.insert(row.account.to_string(), accounts.len());
+        accounts.push(row);
+    }
+    let videos: HashMap<String, VideoRow<'static>> = a
+        .videos
+        .iter()
+        .map(|m| {
+            let row = lockstep_report::video_row(store, m).into_owned();
+            (row.target.to_string(), row)
+        })
+        .collect();
+    let doc = lockstep_report::groups_json(store, det, &a.detectors);
+    let mut cases = Vec::with_capacity(doc.groups.len());
+    let mut case_json = HashMap::with_capacity(doc.groups.len());
+    for g in &doc.groups {
+        cases.push(CaseSummary {
+            id: g.id.to_string(),
+            status: "open",
+            size: g.size,
+            score: g.score,
+            label: format!("{}/{}/{}", g.label.label1, g.label.label2, g.label.label3),
+            summary: g.summary.to_string(),
+        });
+        case_json.insert(
+            g.id.to_string(),
+            serde_json::to_string(g).unwrap_or_else(|_| "{}".into()),
+        );
+    }
+    let flagged = det.n_flagged();
+    let summary = PassSummary {
+        events: store.len(),
+        flagged,
+        groups: cases.len(),
+        covered_event_time: covered_ts,
+        wall_ms: 0.0,
+    };
+    let snap = Snapshot {
+        covered_ts,
+        events: store.len(),
+        flagged,
+        accounts,
+        account_index,
+        videos,
+        cases,
+        case_json,
+    };
+    {
+        let mut log = app.pass.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(ts) = covered_ts {
+            for row in snap.accounts.iter().filter(|r| r.flagged.0) {
+                log.flagged_at.entry(row.account.to_string()).or_insert(ts);
+            }
+        }
+        save_flagged_at(&app.cfg.data, &log.flagged_at)?;
+        log.passes += 1;
+        log.last_read_ms = read_ms;
+        log.last_detect_ms = detect_ms;
+        log.last_wall_ms = t0.elapsed().as_secs_f64() * 1e3;
+    }
+    *app.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snap);
+    Ok(PassSummary {
+        wall_ms: t0.elapsed().as_secs_f64() * 1e3,
+        ..summary
+    })
+}
+
+fn flagged_at_path(data: &Path) -> PathBuf {
+    data.join("flagged_at.json")
+}
+
+fn load_flagged_at(data: &Path) -> Result<HashMap<String, i64>, ServeError> {
+    let p = flagged_at_path(data);
+    match std::fs::read_to_string(&p) {
+        Ok(text) => serde_json::from_str::<std::collections::BTreeMap<String, i64>>(&text)
+            .map(|m| m.into_iter().collect())
+            .map_err(|e| ServeError::Segment {
+                path: p.display().to_string(),
+                message: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HashMap::new()),
+        Err(source) => Err(ServeError::Io {
+            path: p.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// Written to a temporary file and renamed over the old one: a crash leaves one or the other.
+fn save_flagged_at(data: &Path, map: &HashMap<String, i64>) -> Result<(), ServeError> {
+    let p = flagged_at_path(data);
+    let tmp = data.join(".flagged_at.json.tmp");
+    let sorted: std::collections::BTreeMap<&String, &i64> = map.iter().collect();
+    let text = serde_json::to_string(&sorted).unwrap_or_else(|_| "{}".into());
+    let io = |source| ServeError::Io {
+        path: p.display().to_string(),
+        source,
+    };
+    std::fs::write(&tmp, text).map_err(io)?;
+    std::fs::rename(&tmp, &p).map_err(io)
+}
+
+async fn post_flush(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Admin) {
+        return *r;
+    }
+    // Wait for a running background pass, then run one over everything stored.
+    loop {
+        if !app.pass_running.swap(true, Ordering::AcqRel) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let worker = app.clone();
+    let done = tokio::task::spawn_blocking(move || run_pass(&worker)).await;
+    app.pass_running.store(false, Ordering::Release);
+    match done {
+        Ok(Ok(s)) => (StatusCode::OK, Json(s)).into_response(),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+fn snapshot(app: &App) -> Arc<Snapshot> {
+    app.snapshot
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+}
+
+#[derive(Deserialize)]
+struct AccountsQuery {
+    flagged: Option<bool>,
+    format: Option<String>,
+}
+
+/// Columns the CSV rows print with fixed decimals: JSON carries them as numbers.
+const NUMERIC: [&str; 12] = [
+    "score",
+    "evidence",
+    "completion_rate",
+    "clean_completion_rate",
+    "inflation",
+    "flagged_view_share",
+    "flagged_like_share",
+    "weighted_views",
+    "weighted_likes",
+    "weighted_comments",
+    "weighted_shares",
+    "flagged",
+];
+
+/// A row as JSON: the CSV contract's fields, numbers as numbers (`flagged` as 0/1).
+fn row_json(row: &impl Serialize) -> serde_json::Value {
+    let mut v = serde_json::to_value(row).unwrap_or(serde_json::Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        for key in NUMERIC {
+            if let Some(cell) = obj.get_mut(key) {
+                if let Some(x) = cell.as_str().and_then(|s| s.parse::<f64>().ok()) {
+                    *cell = if key == "flagged" {
+                        serde_json::json!(x as i64)
+                    } else {
+                        serde_json::json!(x)
+                    };
+                }
+            }
+        }
+    }
+    v
+}
+
+/// An `accounts.csv` row with the event time of the pass that first flagged the account.
+fn live_account(row: &AccountRow<'static>, flagged_at: Option<i64>) -> serde_json::Value {
+    let mut v = row_json(row);
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("flagged_at".into(), serde_json::json!(flagged_at));
+    }
+    v
+}
+
+async fn get_accounts(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<AccountsQuery>,
+) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
+        return *r;
+    }
+    let snap = snapshot(&app);
+    let flagged_at = app
+        .pass
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .flagged_at
+        .clone();
+    let rows = snap
+        .accounts
+        .iter()
+        .filter(|r| q.flagged.is_none_or(|f| r.flagged.0 == f));
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let out: Vec<serde_json::Value> = rows
+                .map(|row| live_account(row, flagged_at.get(row.account.as_ref()).copied()))
+                .collect();
+            Json(out).into_response()
+        }
+        "csv" => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut header: Vec<&str> = ACCOUNT_COLUMNS.to_vec();
+            header.push("flagged_at");
+            let _ = w.write_record(&header);
+            // Rows serialise through the contract's type; the extra column is appended.
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(w.into_inner().unwrap_or_default());
+            for row in rows {
+                let at = flagged_at
+                    .get(row.account.as_ref())
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
+                let _ = w.serialize((row, at));
+            }
+            let body = w.into_inner().unwrap_or_default();
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response()
+        }
+        other => error(
+            StatusCode::BAD_REQUEST,
+            format!("format {other:?}: use csv or json"),
+        ),
+    }
+}
+
+async fn get_account(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
+        return *r;
+    }
+    let snap = snapshot(&app);
+    let Some(&i) = snap.account_index.get(&id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no account {id:?} in the last pass"),
+        );
+    };
+    let flagged_at = app
+        .pass
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .flagged_at
+        .get(&id)
+        .copied();
+    Json(live_account(&snap.accounts[i], flagged_at)).into_response()
+}
+
+async fn get_video(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
+        return *r;
+    }
+    let snap = snapshot(&app);
+    match snap.videos.get(&id) {
+        Some(v) => Json(row_json(v)).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("no target {id:?} in the last pass"),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct CasesQuery {
+    status: Option<String>,
+}
+
+async fn get_cases(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<CasesQuery>,
+) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
+        return *r;
+    }
+    match q.status.as_deref() {
+        None | Some("open") | Some("all") => {}
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("status {other:?}: use open or all"),
+            )
+        }
+    }
+    let snap = snapshot(&app);
+    Json(&snap.cases).into_response()
+}
+
+async fn get_case(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
+        return *r;
+    }
+    let snap = snapshot(&app);
+    match snap.case_json.get(&id) {
+        Some(j) => ([(header::CONTENT_TYPE, "application/json")], j.clone()).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("no case {id:?} in the last pass"),
+        ),
+    }
+}
+
+#[derive(Serialize)]
+struct Stats<'a> {
+    events_stored: u64,
+    segments: usize,
+    duplicates: u64,
+    accepted_batches: u64,
+    rejected_batches: u64,
+    newest_event_time: Option<i64>,
+    pass_covered_event_time: Option<i64>,
+    pass_events: usize,
+    flagged: usize,
+    pass_running: bool,
+    passes: &'a PassLog,
+}
+
+async fn get_stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
+        return *r;
+    }
+    let (events, segs, newest) = {
+        let s = app.segments.lock().unwrap_or_else(|p| p.into_inner());
+        (s.events, s.paths().len(), s.newest_ts)
+    };
+    let snap = snapshot(&app);
+    let log = app.pass.lock().unwrap_or_else(|p| p.into_inner());
+    Json(Stats {
+        events_stored: events,
+        segments: segs,
+        duplicates: app.duplicates.load(Ordering::Relaxed),
+        accepted_batches: app.accepted_batches.load(Ordering::Relaxed),
+        rejected_batches: app.rejected_batches.load(Ordering::Relaxed),
+        newest_event_time: newest,
+        pass_covered_event_time: snap.covered_ts,
+        pass_events: snap.events,
+        flagged: snap.flagged,
+        pass_running: app.pass_running.load(Ordering::Relaxed),
+        passes: &log,
+    })
+    .into_response()
+}
+
+async fn get_metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
+        return *r;
+    }
+    let (events, newest) = {
+        let s = app.segments.lock().unwrap_or_else(|p| p.into_inner());
+        (s.events, s.newest_ts)
+    };
+    let snap = snapshot(&app);
+    let (passes, wall) = {
+        let log = app.pass.lock().unwrap_or_else(|p| p.into_inner());
+        (log.passes, log.last_wall_ms)
+    };
+    let lag_ms = match (newest, snap.covered_ts) {
+        (Some(n), Some(c)) => n - c,
+        (Some(_), None) => -1,
+        _ => 0,
+    };
+    let text = format!(
+        "# HELP lockstep_events_stored Events stored durably.\n# TYPE lockstep_events_stored gauge\nlockstep_events_stored {events}\n\
+         # HELP lockstep_duplicates_total Events re-sent with a stored event_id since start.\n# TYPE lockstep_duplicates_total counter\nlockstep_duplicates_total {}\n\
+         # HELP lockstep_rejected_batches_total Batches rejected for a bad row since start.\n# TYPE lockstep_rejected_batches_total counter\nlockstep_rejected_batches_total {}\n\
+         # HELP lockstep_passes_total Detection passes since start.\n# TYPE lockstep_passes_total counter\nlockstep_passes_total {passes}\n\
+         # HELP lockstep_last_pass_seconds Wall time of the last pass.\n# TYPE lockstep_last_pass_seconds gauge\nlockstep_last_pass_seconds {:.3}\n\
+         # HELP lockstep_pass_lag_event_ms Newest stored event time minus the last pass's (-1: no pass yet).\n# TYPE lockstep_pass_lag_event_ms gauge\nlockstep_pass_lag_event_ms {lag_ms}\n\
+         # HELP lockstep_flagged_accounts Accounts flagged by the last pass.\n# TYPE lockstep_flagged_accounts gauge\nlockstep_flagged_accounts {}\n",
+        app.duplicates.load(Ordering::Relaxed),
+        app.rejected_batches.load(Ordering::Relaxed),
+        wall / 1e3,
+        snap.flagged,
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
