@@ -6,6 +6,10 @@
 //! `--detect` also times the full `detect` pipeline on the Parquet file.
 //! `lockstep-bench scale --events 1000000 --events 10000000 --events 100000000` runs the real
 //! `lockstep detect` on each size and prints wall time, events/s and peak RSS (the README curve).
+//! `lockstep-bench ingest --events 1000000` starts the real `lockstep serve`, posts a simulated
+//! `mixed` log over loopback HTTP in CSV batches of 1,000 and 10,000 events from two clients
+//! (passes running as event time advances), and prints events/s, the flush time and the
+//! server's peak RSS.
 
 use std::process::Command;
 use std::time::Instant;
@@ -80,11 +84,12 @@ fn main() {
                 .unwrap_or(2_000_000),
         ),
         Some("scale") => scale(&args[2..]),
+        Some("ingest") => ingest(&args[2..]),
         _ => usage_exit("no such command"),
     }
 }
 
-const USAGE: &str = "usage: lockstep-bench read [--events N]... [--detect] [--dir DIR] | lockstep-bench scale [--events N]... [--dir DIR] | lockstep-bench text [N]";
+const USAGE: &str = "usage: lockstep-bench read [--events N]... [--detect] [--dir DIR] | lockstep-bench scale [--events N]... [--dir DIR] | lockstep-bench ingest [--events N] [--dir DIR] | lockstep-bench text [N]";
 
 /// Print what was wrong and the usage, and exit with the usage code (2).
 fn usage_exit(problem: &str) -> ! {
@@ -265,4 +270,138 @@ fn read_one(path: &str, detect: bool) {
         );
     }
     println!();
+}
+
+/// One HTTP/1.1 request on a fresh loopback connection; the status and body.
+fn http_post(addr: &str, path: &str, token: &str, ct: &str, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect to lockstep serve");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
+    (status, body)
+}
+
+/// `ingest`: HTTP ingest throughput of the real server, with passes running.
+fn ingest(args: &[String]) {
+    let (sizes, dir, _) = size_args(args, false);
+    let n = sizes[0];
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv_path = dir.join(format!("ingest-{n}.csv"));
+    if !csv_path.exists() {
+        let mut w = lockstep_io::open_event_writer(csv_path.to_str().unwrap()).unwrap();
+        let cfg = lockstep_sim::SimConfig {
+            scenario: lockstep_sim::Scenario::Mixed,
+            seed: 42,
+            accounts: (n / 15).max(1000) as usize,
+            days: 1,
+            creator_column: false,
+        };
+        lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
+        w.finish().unwrap();
+    }
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines = text.lines();
+    let header = format!("{},event_id", lines.next().unwrap());
+    let rows: Vec<&str> = lines.collect();
+    let lockstep = std::env::current_exe().unwrap().with_file_name("lockstep");
+    println!("| events | batch | clients | ingest s | events/s | flush s | server peak RSS MiB |");
+    println!("|---|---|---|---|---|---|---|");
+    for batch in [1_000usize, 10_000] {
+        let data = dir.join(format!("ingest-data-{batch}"));
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data).unwrap();
+        let tokens = data.join("tokens.txt");
+        std::fs::write(
+            &tokens,
+            "ingest bench-ingest-token\nadmin bench-admin-token\n",
+        )
+        .unwrap();
+        let mut child = Command::new(&lockstep)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data.join("store"))
+            .arg("--tokens")
+            .arg(&tokens)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run lockstep serve (build it: cargo build --release -p lockstep-cli)");
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .expect("the server prints its address")
+            .to_string();
+        let bodies: Vec<String> = rows
+            .chunks(batch)
+            .enumerate()
+            .map(|(b, chunk)| {
+                let mut s = header.clone() + "\n";
+                for (i, l) in chunk.iter().enumerate() {
+                    s += &format!("{l},e{}\n", b * batch + i);
+                }
+                s
+            })
+            .collect();
+        let clients = 2;
+        let t = Instant::now();
+        std::thread::scope(|scope| {
+            for c in 0..clients {
+                let (bodies, addr) = (&bodies, &addr);
+                scope.spawn(move || {
+                    for body in bodies.iter().skip(c).step_by(clients) {
+                        loop {
+                            let (status, reply) = http_post(
+                                addr,
+                                "/v1/events",
+                                "bench-ingest-token",
+                                "text/csv",
+                                body.as_bytes(),
+                            );
+                            match status {
+                                200 => break,
+                                503 => std::thread::sleep(std::time::Duration::from_millis(5)),
+                                _ => panic!("ingest failed: {status} {reply}"),
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let secs = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let (status, reply) = http_post(&addr, "/v1/flush", "bench-admin-token", "text/plain", b"");
+        assert_eq!(status, 200, "{reply}");
+        let flush = t.elapsed().as_secs_f64();
+        let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            })
+            .unwrap_or(0.0)
+            / 1024.0;
+        let _ = child.kill();
+        let _ = child.wait();
+        println!(
+            "| {} | {batch} | {clients} | {secs:.1} | {:.0}k | {flush:.1} | {rss:.0} |",
+            rows.len(),
+            rows.len() as f64 / secs / 1e3
+        );
+    }
 }
