@@ -127,6 +127,10 @@ pub(crate) enum Cmd {
         /// Ingest batches handled at once (more get 503 with Retry-After).
         #[arg(long, default_value_t = 4)]
         ingest_slots: usize,
+        /// Days of event time a false-positive verdict keeps its evidence from flagging the
+        /// case's members again.
+        #[arg(long, default_value_t = 7)]
+        suppress_days: i64,
     },
     /// Judge detect's output against labels (and per-video truth).
     /// Fit the evidence → score calibration (isotonic regression) on labelled runs and print

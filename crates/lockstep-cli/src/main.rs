@@ -68,6 +68,7 @@ fn main() -> ExitCode {
             max_body_mib,
             pass_every_minutes,
             ingest_slots,
+            suppress_days,
         } => commands::serve::serve(lockstep_serve::ServeConfig {
             data,
             listen,
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
             max_body_bytes: max_body_mib << 20,
             pass_every_ms: pass_every_minutes.max(1) * 60_000,
             ingest_slots,
+            suppress_ms: suppress_days.max(0) * 24 * 3_600_000,
         }),
         Cmd::ScoreEvents {
             events,

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 const INGEST: &str = "ingest-token-test";
 const VIEWER: &str = "viewer-token-test";
 const ADMIN: &str = "admin-token-test";
+const ANALYST: &str = "analyst-token-test";
 
 struct Server {
     child: Child,
@@ -27,7 +28,9 @@ fn tokens(dir: &Path) -> PathBuf {
     let p = dir.join("tokens.txt");
     std::fs::write(
         &p,
-        format!("ingest {INGEST} producer\nviewer {VIEWER}\nadmin {ADMIN} ops\n"),
+        format!(
+            "ingest {INGEST} producer\nviewer {VIEWER}\nadmin {ADMIN} ops\nanalyst {ANALYST} ana\n"
+        ),
     )
     .unwrap();
     p
@@ -134,7 +137,9 @@ fn every_endpoint_checks_its_token_and_its_input() {
         "/v1/accounts/x",
         "/v1/videos/x",
         "/v1/cases",
-        "/v1/cases/G1",
+        "/v1/cases/C000001",
+        "/v1/detectors",
+        "/v1/audit",
         "/metrics",
     ];
     for p in reads {
@@ -164,6 +169,29 @@ fn every_endpoint_checks_its_token_and_its_input() {
         http(a, "POST", "/v1/flush", Some(VIEWER), None, b"").status,
         403
     );
+    let verdict = br#"{"verdict": "confirmed", "note": "x"}"#;
+    let vpath = "/v1/cases/C000001/verdict";
+    let js = Some("application/json");
+    assert_eq!(http(a, "POST", vpath, None, js, verdict).status, 401);
+    assert_eq!(
+        http(a, "POST", vpath, Some(VIEWER), js, verdict).status,
+        403
+    );
+    assert_eq!(
+        http(a, "POST", vpath, Some(INGEST), js, verdict).status,
+        403
+    );
+    assert_eq!(
+        http(a, "GET", "/v1/audit", Some(VIEWER), None, b"").status,
+        403
+    );
+    assert_eq!(
+        http(a, "POST", vpath, Some(ANALYST), js, verdict).status,
+        404
+    );
+    for bad in [&b"{"[..], br#"{"verdict": "guilty"}"#, b"[1]", b""] {
+        assert_eq!(http(a, "POST", vpath, Some(ANALYST), js, bad).status, 400);
+    }
     assert_eq!(
         http(
             a,
@@ -254,7 +282,7 @@ fn every_endpoint_checks_its_token_and_its_input() {
         404
     );
     assert_eq!(
-        http(a, "GET", "/v1/cases/G999", Some(VIEWER), None, b"").status,
+        http(a, "GET", "/v1/cases/C999999", Some(VIEWER), None, b"").status,
         404
     );
     assert_eq!(
@@ -430,6 +458,7 @@ fn flush_equals_detect_on_the_same_events() {
         b"",
     ));
     let id = cases[0]["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with('C'));
     let case = json(&http(
         &s.addr,
         "GET",
@@ -438,8 +467,32 @@ fn flush_equals_detect_on_the_same_events() {
         None,
         b"",
     ));
-    assert_eq!(case["id"].as_str(), Some(id.as_str()));
-    assert!(case["members"].as_array().is_some_and(|m| !m.is_empty()));
+    assert_eq!(case["case"]["id"].as_str(), Some(id.as_str()));
+    assert!(case["group"]["members"]
+        .as_array()
+        .is_some_and(|m| !m.is_empty()));
+    assert_eq!(case["history"][0]["action"].as_str(), Some("opened"));
+    // A second flush over the same events keeps every case id.
+    json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
+    let again = json(&http(
+        &s.addr,
+        "GET",
+        "/v1/cases?status=open",
+        Some(VIEWER),
+        None,
+        b"",
+    ));
+    let ids = |v: &serde_json::Value| {
+        let mut x: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        x.sort();
+        x
+    };
+    assert_eq!(ids(&again), ids(&cases));
     // The stored segments are ordinary event files for `lockstep detect`.
     let segs: Vec<PathBuf> = std::fs::read_dir(dir.path().join("data/segments"))
         .unwrap()
@@ -523,4 +576,136 @@ fn kill_9_loses_no_acknowledged_event_and_stores_none_twice() {
     assert_eq!(dups, stored);
     let f = json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
     assert_eq!(f["events"].as_u64(), Some(total));
+}
+
+#[test]
+fn verdicts_are_audited_and_a_false_positive_stops_reflagging() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tokens(dir.path());
+    let events = simulate(dir.path(), "3000");
+    let text = std::fs::read_to_string(&events).unwrap();
+    let s = start(&dir.path().join("data"), &t, &[]);
+    for b in batches(&text, 10_000) {
+        let r = http(
+            &s.addr,
+            "POST",
+            "/v1/events",
+            Some(INGEST),
+            Some("text/csv"),
+            b.as_bytes(),
+        );
+        assert_eq!(r.status, 200);
+    }
+    let before = json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
+    let cases = json(&http(&s.addr, "GET", "/v1/cases", Some(VIEWER), None, b""));
+    let list = cases.as_array().unwrap();
+    assert!(list.len() >= 2, "the mixed world has several farms");
+    let (c1, c2) = (
+        list[0]["id"].as_str().unwrap(),
+        list[1]["id"].as_str().unwrap(),
+    );
+    let js = Some("application/json");
+    let body = br#"{"verdict": "confirmed", "note": "one console"}"#;
+    let r = http(
+        &s.addr,
+        "POST",
+        &format!("/v1/cases/{c1}/verdict"),
+        Some(ANALYST),
+        js,
+        body,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let body = br#"{"verdict": "false_positive", "note": "a choir"}"#;
+    let r = http(
+        &s.addr,
+        "POST",
+        &format!("/v1/cases/{c2}/verdict"),
+        Some(ADMIN),
+        js,
+        body,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Who and what, in the audit log (CSV export too).
+    let audit = json(&http(&s.addr, "GET", "/v1/audit", Some(ANALYST), None, b""));
+    let verdicts: Vec<&serde_json::Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "verdict")
+        .collect();
+    assert_eq!(verdicts.len(), 2);
+    assert_eq!(verdicts[0]["who"].as_str(), Some("ana"));
+    assert_eq!(verdicts[0]["case_id"].as_str(), Some(c1));
+    assert_eq!(verdicts[1]["who"].as_str(), Some("ops"));
+    let csv_audit = http(
+        &s.addr,
+        "GET",
+        "/v1/audit?format=csv",
+        Some(ADMIN),
+        None,
+        b"",
+    );
+    assert!(
+        csv_audit
+            .body
+            .starts_with("at,event_time,who,action,case_id,detail"),
+        "{}",
+        csv_audit.body
+    );
+    assert!(csv_audit.body.contains("a choir"));
+    // Per-detector precision from the two verdicts.
+    let dets = json(&http(
+        &s.addr,
+        "GET",
+        "/v1/detectors",
+        Some(VIEWER),
+        None,
+        b"",
+    ));
+    let judged: u64 = dets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["confirmed"].as_u64().unwrap() + d["false_positive"].as_u64().unwrap())
+        .sum();
+    assert!(judged >= 2);
+    // The false positive's members are not flagged again by the same evidence.
+    let case2 = json(&http(
+        &s.addr,
+        "GET",
+        &format!("/v1/cases/{c2}"),
+        Some(VIEWER),
+        None,
+        b"",
+    ));
+    let members: Vec<String> = case2["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect();
+    assert!(!members.is_empty());
+    let after = json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
+    assert!(after["flagged"].as_u64() < before["flagged"].as_u64());
+    for m in &members {
+        let a = json(&http(
+            &s.addr,
+            "GET",
+            &format!("/v1/accounts/{m}"),
+            Some(VIEWER),
+            None,
+            b"",
+        ));
+        assert_eq!(a["flagged"].as_i64(), Some(0), "{m} flagged again");
+    }
+    let st = json(&http(
+        &s.addr,
+        "GET",
+        &format!("/v1/cases/{c2}"),
+        Some(VIEWER),
+        None,
+        b"",
+    ));
+    assert_eq!(st["case"]["status"].as_str(), Some("false_positive"));
+    assert_eq!(st["verdicts"][0]["who"].as_str(), Some("ops"));
 }

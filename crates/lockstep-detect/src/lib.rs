@@ -44,6 +44,14 @@ pub fn detect(
     detectors: &[Box<dyn Detector>],
     cfg: &FusionConfig,
 ) -> Detection {
+    fuse(store, find(store, detectors), cfg)
+}
+
+/// Every detector's findings on `store`, in parallel, in a fixed order (detector, first member,
+/// size) so fusion's output does not depend on thread timing. [`detect`] is this plus [`fuse`];
+/// callers that need to act between the two (the live server drops evidence an analyst ruled a
+/// false positive) call them apart.
+pub fn find(store: &EventStore, detectors: &[Box<dyn Detector>]) -> Vec<Finding> {
     let mut findings: Vec<Finding> = detectors
         .par_iter()
         .flat_map_iter(|d| d.detect(store))
@@ -59,5 +67,5 @@ pub fn detect(
             })
             .then_with(|| a.members.len().cmp(&b.members.len()))
     });
-    fuse(store, findings, cfg)
+    findings
 }

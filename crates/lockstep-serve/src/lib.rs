@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod cases;
 pub mod ingest;
 pub mod segments;
 
@@ -33,6 +34,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use cases::{Cases, PassGroup};
 use hashbrown::HashMap;
 use ingest::BodyFormat;
 use lockstep_core::EventStoreBuilder;
@@ -101,6 +103,9 @@ pub struct ServeConfig {
     pub pass_every_ms: i64,
     /// Ingest batches handled at once; more get `503`.
     pub ingest_slots: usize,
+    /// How long (event time) a false-positive verdict keeps its evidence from flagging the
+    /// case's members again.
+    pub suppress_ms: i64,
 }
 
 impl Default for ServeConfig {
@@ -112,19 +117,9 @@ impl Default for ServeConfig {
             max_body_bytes: 64 << 20,
             pass_every_ms: 5 * 60_000,
             ingest_slots: 4,
+            suppress_ms: 7 * 24 * 3_600_000,
         }
     }
-}
-
-/// One case in `GET /v1/cases`.
-#[derive(Debug, Clone, Serialize)]
-struct CaseSummary {
-    id: String,
-    status: &'static str,
-    size: usize,
-    score: f64,
-    label: String,
-    summary: String,
 }
 
 /// What the last pass decided, as the read API serves it.
@@ -137,8 +132,8 @@ struct Snapshot {
     accounts: Vec<AccountRow<'static>>,
     account_index: HashMap<String, usize>,
     videos: HashMap<String, VideoRow<'static>>,
-    cases: Vec<CaseSummary>,
-    case_json: HashMap<String, String>,
+    /// Case id → its group in this pass, as in `groups.json`.
+    case_json: HashMap<String, serde_json::Value>,
 }
 
 /// Pass bookkeeping (one pass at a time).
@@ -160,6 +155,7 @@ struct App {
     cfg: ServeConfig,
     tokens: Tokens,
     segments: Mutex<Segments>,
+    cases: Mutex<Cases>,
     snapshot: RwLock<Arc<Snapshot>>,
     pass: Mutex<PassLog>,
     pass_running: AtomicBool,
@@ -181,6 +177,7 @@ pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
         source,
     })?;
     let segments = Segments::open(&cfg.data)?;
+    let cases = Cases::open(&cfg.data)?;
     let flagged_at = load_flagged_at(&cfg.data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -206,6 +203,7 @@ pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
             cfg,
             tokens,
             segments: Mutex::new(segments),
+            cases: Mutex::new(cases),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             pass: Mutex::new(PassLog {
                 flagged_at,
@@ -268,6 +266,9 @@ fn router(app: Arc<App>) -> Router {
         .route("/v1/videos/{id}", get(get_video))
         .route("/v1/cases", get(get_cases))
         .route("/v1/cases/{id}", get(get_case))
+        .route("/v1/cases/{id}/verdict", post(post_verdict))
+        .route("/v1/audit", get(get_audit))
+        .route("/v1/detectors", get(get_detectors))
         .route("/v1/stats", get(get_stats))
         .route("/metrics", get(get_metrics))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such path") })
@@ -460,7 +461,33 @@ fn run_pass(app: &App) -> Result<PassSummary, ServeError> {
     let covered_ts = store.time_span().map(|s| s.1);
     let registry = lockstep_detect::registry();
     let t1 = Instant::now();
-    let a = lockstep_report::pipeline::analyse(store, &registry, &Default::default());
+    // Evidence an analyst ruled a false positive does not count again until it expires.
+    let suppressed = lock(&app.cases).suppressed(covered_ts.unwrap_or(i64::MIN))?;
+    let mut findings = lockstep_detect::find(&store, &registry);
+    if !suppressed.is_empty() {
+        for f in &mut findings {
+            f.members.retain(|&(acc, _)| {
+                !suppressed.contains(&(
+                    store.accounts.name(acc).to_string(),
+                    f.detector.id.to_string(),
+                ))
+            });
+        }
+        findings.retain(|f| !f.members.is_empty());
+    }
+    let cfg = lockstep_detect::FusionConfig::default();
+    let detection = lockstep_detect::fuse(&store, findings, &cfg);
+    let detect_time = t1.elapsed();
+    let t2 = Instant::now();
+    let videos = lockstep_report::metrics::video_metrics(&store, &detection);
+    let a = lockstep_report::pipeline::Analysis {
+        detectors: registry.iter().map(|d| d.id()).collect(),
+        store,
+        detection,
+        videos,
+        detect_time,
+        metrics_time: t2.elapsed(),
+    };
     let detect_ms = t1.elapsed().as_secs_f64() * 1e3;
     let (store, det) = (&a.store, &a.detection);
     let ranked = lockstep_report::ranked_accounts(store, det);
@@ -481,27 +508,40 @@ fn run_pass(app: &App) -> Result<PassSummary, ServeError> {
         })
         .collect();
     let doc = lockstep_report::groups_json(store, det, &a.detectors);
-    let mut cases = Vec::with_capacity(doc.groups.len());
+    // Groups become cases with ids stable across passes.
+    let pass_groups: Vec<PassGroup> = doc
+        .groups
+        .iter()
+        .map(|g| {
+            let mut members: Vec<String> =
+                g.members.iter().map(|m| m.account.to_string()).collect();
+            members.sort();
+            let mut detectors: Vec<String> =
+                g.evidence.iter().map(|e| e.detector.to_string()).collect();
+            detectors.sort();
+            detectors.dedup();
+            PassGroup {
+                group: g.id.to_string(),
+                members,
+                detectors,
+                score: g.score,
+                label: format!("{}/{}/{}", g.label.label1, g.label.label2, g.label.label3),
+            }
+        })
+        .collect();
+    let case_of = lock(&app.cases).record_pass(covered_ts.unwrap_or(0), &pass_groups)?;
     let mut case_json = HashMap::with_capacity(doc.groups.len());
     for g in &doc.groups {
-        cases.push(CaseSummary {
-            id: g.id.to_string(),
-            status: "open",
-            size: g.size,
-            score: g.score,
-            label: format!("{}/{}/{}", g.label.label1, g.label.label2, g.label.label3),
-            summary: g.summary.to_string(),
-        });
-        case_json.insert(
-            g.id.to_string(),
-            serde_json::to_string(g).unwrap_or_else(|_| "{}".into()),
-        );
+        if let Some(case) = case_of.get(g.id.as_ref()) {
+            case_json.insert(case.clone(), serde_json::to_value(g).unwrap_or_default());
+        }
     }
+    let cases = case_json.len();
     let flagged = det.n_flagged();
     let summary = PassSummary {
         events: store.len(),
         flagged,
-        groups: cases.len(),
+        groups: cases,
         covered_event_time: covered_ts,
         wall_ms: 0.0,
     };
@@ -512,7 +552,6 @@ fn run_pass(app: &App) -> Result<PassSummary, ServeError> {
         accounts,
         account_index,
         videos,
-        cases,
         case_json,
     };
     {
@@ -748,6 +787,12 @@ struct CasesQuery {
     status: Option<String>,
 }
 
+/// A poisoned lock still holds consistent data here (every writer finishes its update before it
+/// can panic), so take it rather than fail every later request.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 async fn get_cases(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -756,17 +801,25 @@ async fn get_cases(
     if let Err(r) = authorize(&app, &headers, Role::Viewer) {
         return *r;
     }
-    match q.status.as_deref() {
-        None | Some("open") | Some("all") => {}
-        Some(other) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("status {other:?}: use open or all"),
-            )
-        }
+    let status = q.status.as_deref().unwrap_or("open");
+    const STATUSES: [&str; 6] = [
+        "open",
+        "confirmed",
+        "false_positive",
+        "needs_review",
+        "closed",
+        "all",
+    ];
+    if !STATUSES.contains(&status) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("status {status:?}: use one of {}", STATUSES.join(", ")),
+        );
     }
-    let snap = snapshot(&app);
-    Json(&snap.cases).into_response()
+    match lock(&app.cases).list(status) {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
 }
 
 async fn get_case(
@@ -777,14 +830,145 @@ async fn get_case(
     if let Err(r) = authorize(&app, &headers, Role::Viewer) {
         return *r;
     }
+    let (found, history) = {
+        let c = lock(&app.cases);
+        (c.get(&id), c.audit(Some(&id)))
+    };
+    let (case, members, detectors) = match found {
+        Ok(Some(x)) => x,
+        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no case {id:?}")),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let history = history.unwrap_or_default();
+    let verdicts: Vec<&cases::Entry> = history.iter().filter(|e| e.action == "verdict").collect();
     let snap = snapshot(&app);
-    match snap.case_json.get(&id) {
-        Some(j) => ([(header::CONTENT_TYPE, "application/json")], j.clone()).into_response(),
-        None => error(
-            StatusCode::NOT_FOUND,
-            format!("no case {id:?} in the last pass"),
+    Json(serde_json::json!({
+        "case": case,
+        "members": members,
+        "detectors": detectors,
+        "group": snap.case_json.get(&id),
+        "history": history,
+        "verdicts": verdicts,
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct VerdictBody {
+    verdict: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn post_verdict(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    body: Bytes,
+) -> Response {
+    let who = match authorize(&app, &headers, Role::Analyst) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let v: VerdictBody = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("body: {e} (expected {{\"verdict\": \"confirmed\"|\"false_positive\"|\"needs_review\", \"note\": \"...\"}})"),
+            )
+        }
+    };
+    if !cases::VERDICTS.contains(&v.verdict.as_str()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "verdict {:?}: use one of {}",
+                v.verdict,
+                cases::VERDICTS.join(", ")
+            ),
+        );
+    }
+    if v.note.len() > 10_000 {
+        return error(StatusCode::BAD_REQUEST, "note longer than 10,000 bytes");
+    }
+    let now_event = lock(&app.segments).newest_ts.unwrap_or(0);
+    let done = lock(&app.cases).verdict(
+        &id,
+        &v.verdict,
+        &v.note,
+        &who.name,
+        now_event,
+        app.cfg.suppress_ms,
+    );
+    match done {
+        Ok(Some(())) => Json(serde_json::json!({"case": id, "status": v.verdict, "by": who.name}))
+            .into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no case {id:?}")),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+async fn get_audit(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<FormatQuery>,
+) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Analyst) {
+        return *r;
+    }
+    let entries = match lock(&app.cases).audit(None) {
+        Ok(e) => e,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Json(entries).into_response(),
+        "csv" => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            for e in &entries {
+                let _ = w.serialize(e);
+            }
+            if entries.is_empty() {
+                let _ = w.write_record(["at", "event_time", "who", "action", "case_id", "detail"]);
+            }
+            let body = w.into_inner().unwrap_or_default();
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response()
+        }
+        other => error(
+            StatusCode::BAD_REQUEST,
+            format!("format {other:?}: use csv or json"),
         ),
     }
+}
+
+async fn get_detectors(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
+        return *r;
+    }
+    let judged = match lock(&app.cases).detector_precision() {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let out: Vec<serde_json::Value> = lockstep_detect::registry()
+        .iter()
+        .map(|d| {
+            let id = d.id();
+            let p = judged.iter().find(|p| p.detector == id.id);
+            serde_json::json!({
+                "detector": id.id,
+                "version": id.version,
+                "confirmed": p.map_or(0, |p| p.confirmed),
+                "false_positive": p.map_or(0, |p| p.false_positive),
+                "precision": p.and_then(|p| p.precision),
+            })
+        })
+        .collect();
+    Json(out).into_response()
 }
 
 #[derive(Serialize)]
