@@ -10,6 +10,11 @@
 //! `mixed` log over loopback HTTP in CSV batches of 1,000 and 10,000 events from two clients
 //! (passes running as event time advances), and prints events/s, the flush time and the
 //! server's peak RSS.
+//! `lockstep-bench replay --accounts 20000 --days 3 --speed 1000` replays a simulated `mixed`
+//! log in event-time order at 1,000× real time into the real `lockstep serve` and prints the lag
+//! of passes behind ingest, each farm's time from its first campaign action to its first flagged
+//! account, and the prevention ratio (the share of farm likes, comments, shares and follows that
+//! arrive after their account is flagged), by farm kind.
 
 use std::process::Command;
 use std::time::Instant;
@@ -85,11 +90,12 @@ fn main() {
         ),
         Some("scale") => scale(&args[2..]),
         Some("ingest") => ingest(&args[2..]),
+        Some("replay") => replay(&args[2..]),
         _ => usage_exit("no such command"),
     }
 }
 
-const USAGE: &str = "usage: lockstep-bench read [--events N]... [--detect] [--dir DIR] | lockstep-bench scale [--events N]... [--dir DIR] | lockstep-bench ingest [--events N] [--dir DIR] | lockstep-bench text [N]";
+const USAGE: &str = "usage: lockstep-bench read [--events N]... [--detect] [--dir DIR] | lockstep-bench scale [--events N]... [--dir DIR] | lockstep-bench ingest [--events N] [--dir DIR] | lockstep-bench replay [--accounts N] [--days D] [--seed S] [--speed X] [--dir DIR] | lockstep-bench text [N]";
 
 /// Print what was wrong and the usage, and exit with the usage code (2).
 fn usage_exit(problem: &str) -> ! {
@@ -404,4 +410,204 @@ fn ingest(args: &[String]) {
             rows.len() as f64 / secs / 1e3
         );
     }
+}
+
+/// One HTTP/1.1 GET; the status and body.
+fn http_get(addr: &str, path: &str, token: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect to lockstep serve");
+    let head = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
+    (status, body)
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// `replay`: live mode against a farm, measured in event time.
+fn replay(args: &[String]) {
+    let mut accounts = 20_000usize;
+    let mut days = 3u32;
+    let mut seed = 1u64;
+    let mut speed = 1000.0f64;
+    let mut dir = std::env::temp_dir().join("lockstep-bench");
+    let mut i = 0;
+    while i < args.len() {
+        let v = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--accounts" => accounts = v.parse().unwrap_or_else(|_| usage_exit("--accounts N")),
+            "--days" => days = v.parse().unwrap_or_else(|_| usage_exit("--days D")),
+            "--seed" => seed = v.parse().unwrap_or_else(|_| usage_exit("--seed S")),
+            "--speed" => speed = v.parse().unwrap_or_else(|_| usage_exit("--speed X")),
+            "--dir" => dir = v.into(),
+            other => usage_exit(&format!("unknown argument {other}")),
+        }
+        i += 2;
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv_path = dir.join(format!("replay-{accounts}-{days}-{seed}.csv"));
+    let mut w = lockstep_io::open_event_writer(csv_path.to_str().unwrap()).unwrap();
+    let cfg = lockstep_sim::SimConfig {
+        scenario: lockstep_sim::Scenario::Mixed,
+        seed,
+        accounts,
+        days,
+        creator_column: false,
+    };
+    let sim = lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
+    w.finish().unwrap();
+    let farm_of: std::collections::HashMap<String, (String, &str)> = sim
+        .labels
+        .iter()
+        .filter(|l| l.label == 1)
+        .map(|l| (l.account.clone(), (l.farm.clone(), l.tactic)))
+        .collect();
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines = text.lines();
+    let header = format!("{},event_id", lines.next().unwrap());
+    // (ts, account, action, line): ts, account and action are the first three cells, never quoted.
+    let mut rows: Vec<(i64, &str, &str, &str)> = lines
+        .map(|l| {
+            let mut c = l.splitn(4, ',');
+            let ts = c.next().and_then(|t| t.parse().ok()).unwrap_or(0);
+            (ts, c.next().unwrap_or(""), c.next().unwrap_or(""), l)
+        })
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    let data = dir.join("replay-data");
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data).unwrap();
+    let tokens = data.join("tokens.txt");
+    std::fs::write(&tokens, "admin replay-admin-token\n").unwrap();
+    let lockstep = std::env::current_exe().unwrap().with_file_name("lockstep");
+    let mut child = Command::new(&lockstep)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data.join("store"))
+        .arg("--tokens")
+        .arg(&tokens)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run lockstep serve (build it: cargo build --release -p lockstep-cli)");
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("the server prints its address")
+        .to_string();
+    let token = "replay-admin-token";
+    let t0_event = rows[0].0;
+    let t0 = Instant::now();
+    let mut next = 0usize;
+    let mut lags: Vec<f64> = Vec::new();
+    let mut last_poll = Instant::now();
+    eprintln!(
+        "replaying {} events over {days} days at {speed}x ({:.0} s)",
+        rows.len(),
+        (rows[rows.len() - 1].0 - t0_event) as f64 / 1e3 / speed
+    );
+    while next < rows.len() {
+        let now_event = t0_event + (t0.elapsed().as_secs_f64() * speed * 1e3) as i64;
+        let end = rows[next..].partition_point(|r| r.0 <= now_event) + next;
+        if end > next {
+            let mut body = header.clone() + "\n";
+            for (k, r) in rows[next..end].iter().enumerate() {
+                body += &format!("{},e{}\n", r.3, next + k);
+            }
+            let (status, reply) =
+                http_post(&addr, "/v1/events", token, "text/csv", body.as_bytes());
+            assert_eq!(status, 200, "{reply}");
+            next = end;
+        }
+        if last_poll.elapsed().as_secs_f64() >= 1.0 {
+            last_poll = Instant::now();
+            let (_, st) = http_get(&addr, "/v1/stats", token);
+            let v: serde_json::Value = serde_json::from_str(&st).unwrap_or_default();
+            if let (Some(n), Some(c)) = (
+                v["newest_event_time"].as_i64(),
+                v["pass_covered_event_time"].as_i64(),
+            ) {
+                lags.push((n - c) as f64 / 60_000.0);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    // Flagged before the flush: flagged_at is the event time of the pass that flagged them.
+    let (_, body) = http_get(&addr, "/v1/accounts?flagged=true", token);
+    let live: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut flagged_at: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for a in live.as_array().unwrap() {
+        if let (Some(acc), Some(t)) = (a["account"].as_str(), a["flagged_at"].as_i64()) {
+            flagged_at.insert(acc.to_string(), t);
+        }
+    }
+    let (status, reply) = http_post(&addr, "/v1/flush", token, "text/plain", b"");
+    assert_eq!(status, 200, "{reply}");
+    let _ = child.kill();
+    let _ = child.wait();
+    // Per farm: first campaign action, first flag; per kind: prevention.
+    let mut first_action: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let mut first_flag: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let mut prevented: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+    for &(ts, acc, action, _) in &rows {
+        let Some((farm, tactic)) = farm_of.get(acc) else {
+            continue;
+        };
+        if !matches!(action, "like" | "comment" | "share" | "follow") {
+            continue;
+        }
+        let fa = first_action.entry(farm).or_insert(ts);
+        *fa = (*fa).min(ts);
+        let e = prevented.entry(tactic).or_default();
+        e.1 += 1;
+        if let Some(&f) = flagged_at.get(acc) {
+            e.0 += (ts >= f) as u64;
+        }
+    }
+    for (acc, (farm, _)) in &farm_of {
+        if let Some(&f) = flagged_at.get(acc) {
+            let e = first_flag.entry(farm.as_str()).or_insert(f);
+            *e = (*e).min(f);
+        }
+    }
+    let mut ttd: Vec<f64> = first_action
+        .iter()
+        .filter_map(|(farm, &a)| first_flag.get(farm).map(|&f| (f - a) as f64 / 60_000.0))
+        .collect();
+    let undetected = first_action.len() - ttd.len();
+    let max_lag = lags.iter().cloned().fold(0.0f64, f64::max);
+    println!("| events | days | speed | wall s | pass lag median / max (event min) | farms found live | time to first flag, median (event min) | prevention ratio by kind |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let prev: Vec<String> = prevented
+        .iter()
+        .map(|(k, (p, n))| format!("{k} {:.2}", *p as f64 / (*n).max(1) as f64))
+        .collect();
+    println!(
+        "| {} | {days} | {speed}x | {wall:.0} | {:.1} / {max_lag:.1} | {} of {} | {:.1} | {} |",
+        rows.len(),
+        median(&mut lags.clone()),
+        first_action.len() - undetected,
+        first_action.len(),
+        median(&mut ttd),
+        prev.join(", ")
+    );
 }
