@@ -131,6 +131,10 @@ fn every_endpoint_checks_its_token_and_its_input() {
     let s = start(&dir.path().join("data"), &t, &["--max-body-mib", "1"]);
     let a = &s.addr;
     assert_eq!(http(a, "GET", "/healthz", None, None, b"").status, 200);
+    // The dashboard page holds no data: it loads without a token and asks for one.
+    let page = http(a, "GET", "/", None, None, b"");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"token\""));
     let reads = [
         "/v1/stats",
         "/v1/accounts",
@@ -138,6 +142,7 @@ fn every_endpoint_checks_its_token_and_its_input() {
         "/v1/videos/x",
         "/v1/cases",
         "/v1/cases/C000001",
+        "/v1/cases/C000001/report",
         "/v1/detectors",
         "/v1/audit",
         "/metrics",
@@ -471,6 +476,16 @@ fn flush_equals_detect_on_the_same_events() {
     assert!(case["group"]["members"]
         .as_array()
         .is_some_and(|m| !m.is_empty()));
+    let report = http(
+        &s.addr,
+        "GET",
+        &format!("/v1/cases/{id}/report"),
+        Some(VIEWER),
+        None,
+        b"",
+    );
+    assert_eq!(report.status, 200);
+    assert!(report.body.contains("<svg") && report.body.contains("Timeline"));
     assert_eq!(case["history"][0]["action"].as_str(), Some("opened"));
     // A second flush over the same events keeps every case id.
     json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));

@@ -29,7 +29,8 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
+/// The report's style sheet (the live dashboard uses it too).
+pub const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
 header{background:#1d2430;color:#fff;padding:16px 28px}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;color:#b8c0cc;font-size:13px}
 main{padding:20px 28px;max-width:1200px}section{background:#fff;border:1px solid #e1e4e8;border-radius:6px;padding:16px 20px;margin-bottom:18px}
 h2{font-size:17px;margin:0 0 10px}h3{font-size:15px;margin:14px 0 6px}.cards{display:flex;gap:12px;flex-wrap:wrap}
@@ -278,7 +279,9 @@ fn sharing_graph(store: &EventStore, g: &Group) -> String {
     s
 }
 
-fn group_section(
+/// One group's section: summary, timeline raster, evidence, sharing graph, shared values, crowd
+/// checks, linked groups, pushed videos and members (the live dashboard shows it per case).
+pub fn group_section(
     store: &EventStore,
     det: &Detection,
     videos: &[VideoMetrics],

@@ -134,6 +134,8 @@ struct Snapshot {
     videos: HashMap<String, VideoRow<'static>>,
     /// Case id → its group in this pass, as in `groups.json`.
     case_json: HashMap<String, serde_json::Value>,
+    /// Case id → the report's section for its group (charts included).
+    case_html: HashMap<String, String>,
 }
 
 /// Pass bookkeeping (one pass at a time).
@@ -258,6 +260,7 @@ async fn shutdown() {
 fn router(app: Arc<App>) -> Router {
     let limit = app.cfg.max_body_bytes;
     Router::new()
+        .route("/", get(dashboard))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/v1/events", post(post_events))
         .route("/v1/flush", post(post_flush))
@@ -267,6 +270,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/v1/cases", get(get_cases))
         .route("/v1/cases/{id}", get(get_case))
         .route("/v1/cases/{id}/verdict", post(post_verdict))
+        .route("/v1/cases/{id}/report", get(get_case_report))
         .route("/v1/audit", get(get_audit))
         .route("/v1/detectors", get(get_detectors))
         .route("/v1/stats", get(get_stats))
@@ -537,6 +541,16 @@ fn run_pass(app: &App) -> Result<PassSummary, ServeError> {
         }
     }
     let cases = case_json.len();
+    // The report's section per case, rendered once per pass (the dashboard shows it).
+    let mut case_html = HashMap::with_capacity(cases);
+    for g in &det.groups {
+        if let Some(case) = case_of.get(&g.id) {
+            case_html.insert(
+                case.clone(),
+                lockstep_report::html::group_section(store, det, &a.videos, g),
+            );
+        }
+    }
     let flagged = det.n_flagged();
     let summary = PassSummary {
         events: store.len(),
@@ -553,6 +567,7 @@ fn run_pass(app: &App) -> Result<PassSummary, ServeError> {
         account_index,
         videos,
         case_json,
+        case_html,
     };
     {
         let mut log = app.pass.lock().unwrap_or_else(|p| p.into_inner());
@@ -852,6 +867,36 @@ async fn get_case(
     }))
     .into_response()
 }
+
+async fn get_case_report(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
+    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
+        return *r;
+    }
+    let snap = snapshot(&app);
+    match snap.case_html.get(&id) {
+        Some(h) => (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            h.clone(),
+        )
+            .into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("case {id:?} has no group in the last pass"),
+        ),
+    }
+}
+
+/// The dashboard: one static page (no data in it; it signs in with a token and calls the API).
+async fn dashboard() -> Response {
+    let page = DASHBOARD.replace("/*CSS*/", lockstep_report::html::CSS);
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
+
+const DASHBOARD: &str = include_str!("dashboard.html");
 
 #[derive(Deserialize)]
 struct VerdictBody {
