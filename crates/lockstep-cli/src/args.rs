@@ -131,6 +131,13 @@ pub(crate) enum Cmd {
         /// case's members again.
         #[arg(long, default_value_t = 7)]
         suppress_days: i64,
+        /// Detectors in shadow mode (comma-separated): they score and open cases, but the clean
+        /// counters are computed as if they had not run.
+        #[arg(long, value_delimiter = ',')]
+        shadow: Vec<String>,
+        /// Also tail this growing .csv / .jsonl file into the store (resumes after a restart).
+        #[arg(long, value_name = "FILE")]
+        follow: Option<PathBuf>,
     },
     /// Judge detect's output against labels (and per-video truth).
     /// Fit the evidence → score calibration (isotonic regression) on labelled runs and print

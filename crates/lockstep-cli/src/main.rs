@@ -69,6 +69,8 @@ fn main() -> ExitCode {
             pass_every_minutes,
             ingest_slots,
             suppress_days,
+            shadow,
+            follow,
         } => commands::serve::serve(lockstep_serve::ServeConfig {
             data,
             listen,
@@ -77,6 +79,8 @@ fn main() -> ExitCode {
             pass_every_ms: pass_every_minutes.max(1) * 60_000,
             ingest_slots,
             suppress_ms: suppress_days.max(0) * 24 * 3_600_000,
+            shadow,
+            follow,
         }),
         Cmd::ScoreEvents {
             events,

@@ -724,3 +724,165 @@ fn verdicts_are_audited_and_a_false_positive_stops_reflagging() {
     assert_eq!(st["case"]["status"].as_str(), Some("false_positive"));
     assert_eq!(st["verdicts"][0]["who"].as_str(), Some("ops"));
 }
+
+fn video_clean_likes(csv_text: &str) -> std::collections::BTreeMap<String, u64> {
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let it = h.iter().position(|c| c == "target").unwrap();
+    let ic = h.iter().position(|c| c == "clean_likes").unwrap();
+    r.records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[it].to_string(), r[ic].parse().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_shadow_detector_scores_but_leaves_the_clean_counters_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tokens(dir.path());
+    let events = simulate(dir.path(), "3000");
+    let text = std::fs::read_to_string(&events).unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--shadow",
+            "nonesuch",
+            "--data",
+        ])
+        .arg(dir.path().join("d0"))
+        .arg("--tokens")
+        .arg(&t)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("nonesuch"));
+    let s = start(&dir.path().join("data"), &t, &["--shadow", "lockstep"]);
+    for b in batches(&text, 10_000) {
+        let r = http(
+            &s.addr,
+            "POST",
+            "/v1/events",
+            Some(INGEST),
+            Some("text/csv"),
+            b.as_bytes(),
+        );
+        assert_eq!(r.status, 200);
+    }
+    json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
+    let run = |name: &str, detectors: Option<&str>| {
+        let out = dir.path().join(name);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lockstep"));
+        cmd.args(["detect", "-q", "--out"]).arg(&out).arg(&events);
+        if let Some(d) = detectors {
+            cmd.args(["--detectors", d]);
+        }
+        assert!(cmd.status().unwrap().success());
+        out
+    };
+    let full = run("full", None);
+    let acting = run(
+        "acting",
+        Some("shared_infra,template_comments,dense_blocks,synchrony,fanout_dm,scheduled_publish,scripted,rating_behaviour"),
+    );
+    // Scores and flags: every detector, shadow included.
+    let live = http(
+        &s.addr,
+        "GET",
+        "/v1/accounts?flagged=true&format=csv",
+        Some(VIEWER),
+        None,
+        b"",
+    );
+    let batch = std::fs::read_to_string(full.join("accounts.csv")).unwrap();
+    assert_eq!(flagged_set(&live.body), flagged_set(&batch));
+    // Clean counters: as if the shadow detector had not run.
+    let want = video_clean_likes(&std::fs::read_to_string(acting.join("videos.csv")).unwrap());
+    let with_all = video_clean_likes(&std::fs::read_to_string(full.join("videos.csv")).unwrap());
+    let differs: Vec<&String> = want
+        .keys()
+        .filter(|k| want[*k] != with_all[*k])
+        .take(5)
+        .collect();
+    assert!(
+        !differs.is_empty(),
+        "lockstep changes some clean counts in this world"
+    );
+    for target in differs {
+        let v = json(&http(
+            &s.addr,
+            "GET",
+            &format!("/v1/videos/{target}"),
+            Some(VIEWER),
+            None,
+            b"",
+        ));
+        assert_eq!(v["clean_likes"].as_u64(), Some(want[target]), "{target}");
+    }
+    let st = stats(&s);
+    assert_eq!(st["shadow"][0].as_str(), Some("lockstep"));
+}
+
+#[test]
+fn follow_tails_a_growing_file_and_resumes_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tokens(dir.path());
+    let events = simulate(dir.path(), "1000");
+    let text = std::fs::read_to_string(&events).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (head, rest) = lines.split_at(lines.len() / 2);
+    let total = lines.len() as u64 - 1;
+    let tail_file = dir.path().join("live.csv");
+    std::fs::write(&tail_file, head.join("\n") + "\n").unwrap();
+    let data = dir.path().join("data");
+    let follow = ["--follow", tail_file.to_str().unwrap()];
+    let wait_for = |s: &Server, n: u64| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let st = stats(s);
+            if st["events_stored"].as_u64() == Some(n) {
+                return st;
+            }
+            assert!(Instant::now() < deadline, "stuck at {st}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let mut s = start(&data, &t, &follow);
+    wait_for(&s, head.len() as u64 - 1);
+    // The rest arrives, the last line in two writes: a partial line waits for its newline.
+    let (body, last) = rest.split_at(rest.len() - 1);
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&tail_file)
+        .unwrap();
+    f.write_all((body.join("\n") + "\n").as_bytes()).unwrap();
+    let (a, b) = last[0].split_at(last[0].len() / 2);
+    f.write_all(a.as_bytes()).unwrap();
+    wait_for(&s, total - 1);
+    f.write_all((b.to_string() + "\n").as_bytes()).unwrap();
+    wait_for(&s, total);
+    // kill -9 and restart: the offset was durable with the batch; nothing is read twice.
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let s = start(&data, &t, &follow);
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(wait_for(&s, total)["events_stored"].as_u64(), Some(total));
+    // A bad row stops the follower, and says where; nothing of its batch is stored.
+    f.write_all(b"later,u1,like,v1,,,,,,,\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let st = stats(&s);
+        let status = st["follow"].as_str().unwrap_or("").to_string();
+        if status.starts_with("stopped") {
+            assert!(
+                status.contains("\"ts\"") && status.contains("later"),
+                "{status}"
+            );
+            assert_eq!(st["events_stored"].as_u64(), Some(total));
+            break;
+        }
+        assert!(Instant::now() < deadline, "follower did not stop: {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

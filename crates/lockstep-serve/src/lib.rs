@@ -24,6 +24,7 @@
 
 pub mod auth;
 pub mod cases;
+mod follow;
 pub mod ingest;
 pub mod segments;
 
@@ -86,6 +87,9 @@ pub enum ServeError {
     /// A pass could not read the stored events.
     #[error("pass: {0}")]
     Pass(String),
+    /// A setting names something that does not exist.
+    #[error("{0}")]
+    Config(String),
 }
 
 /// How to serve.
@@ -106,6 +110,12 @@ pub struct ServeConfig {
     /// How long (event time) a false-positive verdict keeps its evidence from flagging the
     /// case's members again.
     pub suppress_ms: i64,
+    /// Detectors in shadow mode: they score and open cases, but the clean counters are computed
+    /// as if they had not run (measure a change before it acts on ranking).
+    pub shadow: Vec<String>,
+    /// A growing NDJSON or CSV file to tail into the store (by extension; CSV needs its header
+    /// on the first line).
+    pub follow: Option<PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -118,6 +128,8 @@ impl Default for ServeConfig {
             pass_every_ms: 5 * 60_000,
             ingest_slots: 4,
             suppress_ms: 7 * 24 * 3_600_000,
+            shadow: Vec::new(),
+            follow: None,
         }
     }
 }
@@ -153,7 +165,7 @@ struct PassLog {
     flagged_at: HashMap<String, i64>,
 }
 
-struct App {
+pub(crate) struct App {
     cfg: ServeConfig,
     tokens: Tokens,
     segments: Mutex<Segments>,
@@ -165,6 +177,8 @@ struct App {
     duplicates: AtomicU64,
     rejected_batches: AtomicU64,
     accepted_batches: AtomicU64,
+    /// What `--follow` is doing (empty without it).
+    follow_status: Mutex<String>,
 }
 
 /// Serve until SIGINT or SIGTERM. Prints `lockstep serve: listening on http://ADDR` once ready.
@@ -174,6 +188,16 @@ pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
         source,
     })?;
     let tokens = Tokens::parse(&cfg.tokens.display().to_string(), &tokens_text)?;
+    let known: Vec<&str> = lockstep_detect::registry()
+        .iter()
+        .map(|d| d.id().id)
+        .collect();
+    if let Some(bad) = cfg.shadow.iter().find(|d| !known.contains(&d.as_str())) {
+        return Err(ServeError::Config(format!(
+            "--shadow {bad:?}: no such detector (known: {})",
+            known.join(", ")
+        )));
+    }
     std::fs::create_dir_all(&cfg.data).map_err(|source| ServeError::Io {
         path: cfg.data.display().to_string(),
         source,
@@ -215,6 +239,7 @@ pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
             duplicates: AtomicU64::new(0),
             rejected_batches: AtomicU64::new(0),
             accepted_batches: AtomicU64::new(0),
+            follow_status: Mutex::new(String::new()),
         });
         let router = router(app.clone());
         println!(
@@ -225,6 +250,11 @@ pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
         // Restarted with events stored: serve results again without waiting for new events.
         if events > 0 {
             start_pass(&app);
+        }
+        if let Some(path) = app.cfg.follow.clone() {
+            let app = app.clone();
+            let handle = tokio::runtime::Handle::current();
+            std::thread::spawn(move || follow::tail(&app, &path, &handle));
         }
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown())
@@ -318,7 +348,7 @@ fn authorize(app: &App, headers: &HeaderMap, needed: Role) -> Result<Principal, 
 }
 
 #[derive(Serialize)]
-struct Accepted {
+pub(crate) struct Accepted {
     accepted: u64,
     duplicates: u64,
 }
@@ -369,14 +399,18 @@ async fn post_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
     }
 }
 
-enum Rejected {
+pub(crate) enum Rejected {
     Bad(ingest::BadBatch),
     Store(ServeError),
 }
 
 /// Parse, drop duplicates, write durably. Holds the segments lock throughout, so a batch's
 /// duplicates are judged against everything stored before it, and nothing is half-visible.
-fn store_batch(app: &App, format: BodyFormat, body: &[u8]) -> Result<Accepted, Rejected> {
+pub(crate) fn store_batch(
+    app: &App,
+    format: BodyFormat,
+    body: &[u8],
+) -> Result<Accepted, Rejected> {
     let mut segs = app.segments.lock().unwrap_or_else(|p| p.into_inner());
     let mut batch = SegmentBatch::default();
     let mut seen_here: hashbrown::HashSet<u128> = hashbrown::HashSet::new();
@@ -402,7 +436,7 @@ fn store_batch(app: &App, format: BodyFormat, body: &[u8]) -> Result<Accepted, R
 }
 
 /// Start a background pass when event time has advanced a pass interval since the last one.
-fn maybe_start_pass(app: &Arc<App>) {
+pub(crate) fn maybe_start_pass(app: &Arc<App>) {
     let newest = app
         .segments
         .lock()
@@ -480,10 +514,25 @@ fn run_pass(app: &App) -> Result<PassSummary, ServeError> {
         findings.retain(|f| !f.members.is_empty());
     }
     let cfg = lockstep_detect::FusionConfig::default();
+    // Shadow detectors count for scores and cases but not for the clean counters: those come
+    // from a second fusion without them.
+    let acting: Option<Vec<lockstep_detect::Finding>> = (!app.cfg.shadow.is_empty()).then(|| {
+        findings
+            .iter()
+            .filter(|f| !app.cfg.shadow.iter().any(|d| d == f.detector.id))
+            .cloned()
+            .collect()
+    });
     let detection = lockstep_detect::fuse(&store, findings, &cfg);
     let detect_time = t1.elapsed();
     let t2 = Instant::now();
-    let videos = lockstep_report::metrics::video_metrics(&store, &detection);
+    let videos = match acting {
+        Some(f) => {
+            let acting = lockstep_detect::fuse(&store, f, &cfg);
+            lockstep_report::metrics::video_metrics(&store, &acting)
+        }
+        None => lockstep_report::metrics::video_metrics(&store, &detection),
+    };
     let a = lockstep_report::pipeline::Analysis {
         detectors: registry.iter().map(|d| d.id()).collect(),
         store,
@@ -1029,6 +1078,8 @@ struct Stats<'a> {
     flagged: usize,
     pass_running: bool,
     passes: &'a PassLog,
+    follow: String,
+    shadow: &'a [String],
 }
 
 async fn get_stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
@@ -1053,6 +1104,8 @@ async fn get_stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response 
         flagged: snap.flagged,
         pass_running: app.pass_running.load(Ordering::Relaxed),
         passes: &log,
+        follow: lock(&app.follow_status).clone(),
+        shadow: &app.cfg.shadow,
     })
     .into_response()
 }

@@ -7,7 +7,9 @@ use lockstep_serve::{ServeConfig, ServeError};
 pub fn serve(cfg: ServeConfig) -> Result<(), Failure> {
     lockstep_serve::run(cfg).map_err(|e| {
         let code = match &e {
-            ServeError::Tokens { .. } | ServeError::Bind { .. } => exit::USAGE,
+            ServeError::Tokens { .. } | ServeError::Bind { .. } | ServeError::Config(_) => {
+                exit::USAGE
+            }
             ServeError::Segment { .. } => exit::BAD_INPUT,
             ServeError::Io { .. } => exit::INPUT_UNREADABLE,
             ServeError::Pass(_) => exit::FAILURE,
