@@ -40,6 +40,7 @@ const addr = await new Promise((ok, fail) => {
     if (m) ok(m[1]);
   });
   server.on("exit", (c) => fail(new Error("server exited with " + c)));
+  server.on("error", (e) => fail(new Error("cannot start " + lockstep + ": " + e.message)));
 }).catch((e) => { console.error("check_dashboard: " + e.message); done(1); });
 const base = `http://${addr}`;
 

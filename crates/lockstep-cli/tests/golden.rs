@@ -18,23 +18,23 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// (file, length, checksum) for `detect examples/sample.csv.gz --parquet`.
 const PINNED: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 72345, 0x25a7e8a1da68c177),
-    ("groups.json", 103167, 0x9562d07564f6e425),
-    ("videos.csv", 147052, 0x5c0f817eacdfe082),
-    ("report.html", 402252, 0xd4f2fe04fb6645c9),
-    ("accounts.parquet", 26799, 0xff4ff2517ba9a965),
-    ("videos.parquet", 56902, 0xf77cc78a7ffc4afe),
+    ("accounts.csv", 72263, 0x6604c5de80b08e7d),
+    ("groups.json", 103182, 0x9ba5213aff251f45),
+    ("videos.csv", 147053, 0xbf28a25b60011f54),
+    ("report.html", 402695, 0x9819bf9e9191102f),
+    ("accounts.parquet", 26741, 0x7f3e84265665d46f),
+    ("videos.parquet", 56857, 0xda3125ebf400275a),
 ];
 
 /// (file, length, checksum) for `detect` on a 1.0M-event `mixed` log (`simulate --accounts 22000
 /// --days 3 --seed 7`: 1,017,078 events, 20,029 active accounts) written by `simulate` as CSV.
 const PINNED_1M: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 811170, 0x1f9878b64629721e),
-    ("groups.json", 1245903, 0xe5c1ac7b2d38e09e),
-    ("videos.csv", 1264961, 0xe70d6345b2219d40),
-    ("report.html", 732644, 0xedd172760d4ed4b7),
-    ("accounts.parquet", 245818, 0x6a91d1d4285ac46c),
-    ("videos.parquet", 505806, 0xef8304d873c7f9cb),
+    ("accounts.csv", 792892, 0xda78c16d8bdc1293),
+    ("groups.json", 1248029, 0x8458194eb12d812f),
+    ("videos.csv", 1265158, 0x43231663ec78a4ee),
+    ("report.html", 737402, 0xaed7e58bbdfc60c5),
+    ("accounts.parquet", 243364, 0x5384a4369eb9344b),
+    ("videos.parquet", 485373, 0xe6f3cb8bbe85a6c4),
 ];
 
 /// Run `lockstep detect INPUT --parquet` in `cwd` and compare its outputs with `pinned`. The

@@ -125,7 +125,7 @@ impl Finding {
         match self.label.label3 {
             "lockstep_engagement" => Family::CrossCreatorCoordination,
             "device_rotation_ip_cluster" => Family::SharedDevices,
-            "ip_cluster" => Family::Context,
+            "ip_cluster" | "batch_login_single_devices" => Family::Context,
             "scripted_dwell" | "scripted_rhythm" => Family::Automation,
             "templated_comments" => Family::Templates,
             "fanout_dm" => Family::FanoutDm,
