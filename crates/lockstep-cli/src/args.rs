@@ -124,6 +124,9 @@ pub(crate) enum Cmd {
         /// Run a detection pass each time event time advances this many minutes.
         #[arg(long, default_value_t = 5)]
         pass_every_minutes: i64,
+        /// Periodic passes look back this many hours of event time (flush reads everything).
+        #[arg(long, default_value_t = 72)]
+        horizon_hours: i64,
         /// Ingest batches handled at once (more get 503 with Retry-After).
         #[arg(long, default_value_t = 4)]
         ingest_slots: usize,

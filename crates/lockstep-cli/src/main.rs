@@ -67,6 +67,7 @@ fn main() -> ExitCode {
             tokens,
             max_body_mib,
             pass_every_minutes,
+            horizon_hours,
             ingest_slots,
             suppress_days,
             shadow,
@@ -80,6 +81,7 @@ fn main() -> ExitCode {
             ingest_slots,
             suppress_ms: suppress_days.max(0) * 24 * 3_600_000,
             shadow,
+            horizon_ms: horizon_hours.max(1) * 3_600_000,
             follow,
         }),
         Cmd::ScoreEvents {

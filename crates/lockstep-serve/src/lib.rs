@@ -113,6 +113,9 @@ pub struct ServeConfig {
     /// Detectors in shadow mode: they score and open cases, but the clean counters are computed
     /// as if they had not run (measure a change before it acts on ranking).
     pub shadow: Vec<String>,
+    /// Periodic passes read the segments holding events of the last `horizon_ms` of event time
+    /// (`POST /v1/flush` reads everything).
+    pub horizon_ms: i64,
     /// A growing NDJSON or CSV file to tail into the store (by extension; CSV needs its header
     /// on the first line).
     pub follow: Option<PathBuf>,
@@ -129,6 +132,7 @@ impl Default for ServeConfig {
             ingest_slots: 4,
             suppress_ms: 7 * 24 * 3_600_000,
             shadow: Vec::new(),
+            horizon_ms: 72 * 3_600_000,
             follow: None,
         }
     }
@@ -460,7 +464,7 @@ fn start_pass(app: &Arc<App>) {
     }
     let app = app.clone();
     tokio::task::spawn_blocking(move || {
-        if let Err(e) = run_pass(&app) {
+        if let Err(e) = run_pass(&app, false) {
             eprintln!("lockstep serve: {e}");
         }
         app.pass_running.store(false, Ordering::Release);
@@ -476,12 +480,17 @@ struct PassSummary {
     wall_ms: f64,
 }
 
-/// A pass over everything stored: read the segments, detect, publish a new snapshot.
-fn run_pass(app: &App) -> Result<PassSummary, ServeError> {
+/// A pass: read the segments (within the horizon, or all for a flush), detect, publish a new
+/// snapshot.
+fn run_pass(app: &App, everything: bool) -> Result<PassSummary, ServeError> {
     let t0 = Instant::now();
     let (paths, newest) = {
         let s = app.segments.lock().unwrap_or_else(|p| p.into_inner());
-        (s.paths().to_vec(), s.newest_ts)
+        let paths = match (everything, s.newest_ts) {
+            (false, Some(n)) => s.paths_since(n.saturating_sub(app.cfg.horizon_ms)),
+            _ => s.paths().to_vec(),
+        };
+        (paths, s.newest_ts)
     };
     app.pass
         .lock()
@@ -685,7 +694,7 @@ async fn post_flush(State(app): State<Arc<App>>, headers: HeaderMap) -> Response
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let worker = app.clone();
-    let done = tokio::task::spawn_blocking(move || run_pass(&worker)).await;
+    let done = tokio::task::spawn_blocking(move || run_pass(&worker, true)).await;
     app.pass_running.store(false, Ordering::Release);
     match done {
         Ok(Ok(s)) => (StatusCode::OK, Json(s)).into_response(),

@@ -112,6 +112,8 @@ pub struct Segments {
     next: u64,
     ids: HashSet<u128>,
     paths: Vec<PathBuf>,
+    /// Newest event time in each segment (same order as `paths`).
+    newest: Vec<i64>,
     /// Events stored.
     pub events: u64,
     /// Newest event time stored.
@@ -154,6 +156,7 @@ impl Segments {
             next: 0,
             ids: HashSet::new(),
             paths: Vec::new(),
+            newest: Vec::new(),
             events: 0,
             newest_ts: None,
         };
@@ -165,13 +168,16 @@ impl Segments {
                 .and_then(|n| n.parse().ok())
                 .ok_or_else(|| pq(&p)("not a segment name (seg-NNNNNNNNNN.parquet)".into()))?;
             s.next = s.next.max(seq + 1);
-            s.load(&p)?;
+            let newest = s.load(&p)?;
             s.paths.push(p);
+            s.newest.push(newest);
         }
         Ok(s)
     }
 
-    fn load(&mut self, p: &Path) -> Result<(), ServeError> {
+    /// Read one segment's ids and times; returns its newest event time.
+    fn load(&mut self, p: &Path) -> Result<i64, ServeError> {
+        let mut newest = i64::MIN;
         let f = File::open(p).map_err(io(p))?;
         let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| pq(p)(e.to_string()))?;
         let schema = b.schema().clone();
@@ -193,6 +199,7 @@ impl Segments {
                 .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
             {
                 for t in ts.iter().flatten() {
+                    newest = newest.max(t);
                     self.newest_ts = Some(self.newest_ts.map_or(t, |n| n.max(t)));
                 }
             }
@@ -205,7 +212,7 @@ impl Segments {
                 }
             }
         }
-        Ok(())
+        Ok(newest)
     }
 
     /// Whether an event with this id hash is stored.
@@ -216,6 +223,16 @@ impl Segments {
     /// The segment files, oldest first.
     pub fn paths(&self) -> &[PathBuf] {
         &self.paths
+    }
+
+    /// The segments holding any event at or after `since` (a segment is read whole).
+    pub fn paths_since(&self, since: i64) -> Vec<PathBuf> {
+        self.paths
+            .iter()
+            .zip(&self.newest)
+            .filter(|(_, &n)| n >= since)
+            .map(|(p, _)| p.clone())
+            .collect()
     }
 
     /// Write a batch durably (see the module doc); returns once it survives a crash.
@@ -246,6 +263,7 @@ impl Segments {
             .map_err(io(&self.dir))?;
         self.next += 1;
         self.paths.push(fin);
+        self.newest.push(newest.unwrap_or(i64::MIN));
         self.events += rows as u64;
         if let Some(t) = newest {
             self.newest_ts = Some(self.newest_ts.map_or(t, |n| n.max(t)));
@@ -275,6 +293,8 @@ mod tests {
         assert!(s.contains(id_hash("e1")));
         assert!(!s.contains(id_hash("e2")));
         assert_eq!(s.paths().len(), 1);
+        assert_eq!(s.paths_since(9).len(), 1);
+        assert!(s.paths_since(10).is_empty());
         assert!(!dir.path().join("segments/.tmp-0000000009.parquet").exists());
         // The segment is an ordinary event file.
         let (store, _) = lockstep_io::read_events(
