@@ -5,6 +5,7 @@
 // Usage: node scripts/check_dashboard.mjs path/to/lockstep events.csv[.gz] [chromium binary]
 // (LOCKSTEP_SCREENSHOT=page.png also saves a screenshot of the dashboard after the verdict.)
 import { spawn } from "node:child_process";
+import { launch } from "./cdp.mjs";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,50 +56,15 @@ const pass = await r.json();
 if (!(pass.groups > 0)) { console.error("check_dashboard: the pass found no groups: " + JSON.stringify(pass)); done(1); }
 
 // 3. The browser.
-const profile = mkdtempSync(join(tmpdir(), "lockstep-chromium-"));
-const browser = spawn(binary, [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  `--user-data-dir=${profile}`, "--remote-debugging-pipe", "about:blank",
-], { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] });
+const { browser, send, problems: seen, page } = launch(binary);
 children.push(browser);
-const toBrowser = browser.stdio[3], fromBrowser = browser.stdio[4];
-let nextId = 1, buffer = "";
-const pending = new Map();
-function send(method, params = {}, sessionId) {
-  const id = nextId++;
-  toBrowser.write(JSON.stringify({ id, method, params, sessionId }) + "\0");
-  return new Promise((ok, fail) => pending.set(id, { ok, fail }));
-}
-fromBrowser.on("data", (chunk) => {
-  buffer += chunk.toString("utf8");
-  let end;
-  while ((end = buffer.indexOf("\0")) >= 0) {
-    const msg = JSON.parse(buffer.slice(0, end));
-    buffer = buffer.slice(end + 1);
-    if (msg.id && pending.has(msg.id)) {
-      const p = pending.get(msg.id); pending.delete(msg.id);
-      msg.error ? p.fail(new Error(JSON.stringify(msg.error))) : p.ok(msg.result);
-    } else if (msg.method === "Runtime.exceptionThrown") {
-      problems.push("exception: " + JSON.stringify(msg.params.exceptionDetails.exception?.description ?? msg.params.exceptionDetails.text));
-    } else if (msg.method === "Runtime.consoleAPICalled" && msg.params.type === "error") {
-      problems.push("console.error: " + JSON.stringify(msg.params.args));
-    } else if (msg.method === "Log.entryAdded" && msg.params.entry.level === "error") {
-      problems.push("log error: " + msg.params.entry.text);
-    }
-  }
-});
 try {
-  const { targetId } = await send("Target.createTarget", { url: "about:blank" });
-  const { sessionId } = await send("Target.attachToTarget", { targetId, flatten: true });
+  const sessionId = await page();
   const js = async (expression) => (await send("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true }, sessionId)).result.value;
   const until = async (what, expression, ms = 20000) => {
     for (let t = 0; t < ms; t += 100) { if (await js(expression)) return; await sleep(100); }
     throw new Error("waited in vain for " + what);
   };
-  await send("Runtime.enable", {}, sessionId);
-  await send("Log.enable", {}, sessionId);
-  await send("Page.enable", {}, sessionId);
   await send("Page.navigate", { url: base + "/" }, sessionId);
   await until("the page", `document.readyState === "complete" && !!document.getElementById("token")`);
   // Sign in as the analyst.
@@ -125,12 +91,13 @@ try {
   // And the server agrees.
   const audit = await (await fetch(base + "/v1/audit", { headers: { Authorization: "Bearer " + T.analyst } })).json();
   if (!audit.some((e) => e.action === "verdict" && e.case_id === caseId && e.who === "ana")) problems.push("verdict not in the server's audit log");
+  problems.push(...seen);
   console.log(`check_dashboard: ${base}: ${accepted} events, ${pass.groups} cases, opened ${caseId} (${charts.length} charts), verdict recorded, ${problems.length} problems`);
   for (const p of problems) console.log("  " + p);
   await send("Browser.close").catch(() => {});
   done(problems.length === 0 ? 0 : 1);
 } catch (e) {
   console.error("check_dashboard: " + e.message);
-  for (const p of problems) console.error("  " + p);
+  for (const p of problems.concat(seen)) console.error("  " + p);
   done(1);
 }

@@ -2,60 +2,17 @@
 // exceptions, every chart (svg.chart) has a non-zero size, and the page has its sections.
 // Talks the DevTools protocol over --remote-debugging-pipe, so it needs nothing but Node.
 // Usage: node scripts/check_report.mjs path/to/report.html [chromium binary]
-import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { launch } from "./cdp.mjs";
 
 const report = resolve(process.argv[2] ?? "report.html");
 const binary = process.argv[3] ?? "chromium";
-const profile = mkdtempSync(join(tmpdir(), "lockstep-chromium-"));
-const browser = spawn(binary, [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  `--user-data-dir=${profile}`, "--remote-debugging-pipe", "about:blank",
-], { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] });
-
-const toBrowser = browser.stdio[3];
-const fromBrowser = browser.stdio[4];
-let nextId = 1;
-const pending = new Map();
-const problems = [];
-let buffer = "";
-function send(method, params = {}, sessionId) {
-  const id = nextId++;
-  toBrowser.write(JSON.stringify({ id, method, params, sessionId }) + "\0");
-  return new Promise((ok, fail) => pending.set(id, { ok, fail }));
-}
-fromBrowser.on("data", (chunk) => {
-  buffer += chunk.toString("utf8");
-  let end;
-  while ((end = buffer.indexOf("\0")) >= 0) {
-    const msg = JSON.parse(buffer.slice(0, end));
-    buffer = buffer.slice(end + 1);
-    if (msg.id && pending.has(msg.id)) {
-      const p = pending.get(msg.id);
-      pending.delete(msg.id);
-      msg.error ? p.fail(new Error(JSON.stringify(msg.error))) : p.ok(msg.result);
-    } else if (msg.method === "Runtime.exceptionThrown") {
-      problems.push("exception: " + JSON.stringify(msg.params.exceptionDetails.text));
-    } else if (msg.method === "Runtime.consoleAPICalled" && msg.params.type === "error") {
-      problems.push("console.error: " + JSON.stringify(msg.params.args));
-    } else if (msg.method === "Log.entryAdded" && msg.params.entry.level === "error") {
-      problems.push("log error: " + msg.params.entry.text);
-    }
-  }
-});
+const { browser, send, problems, page: newPage } = launch(binary);
 
 const timer = setTimeout(() => { console.error("check_report: timed out"); browser.kill(); process.exit(1); }, 60000);
 try {
-  const { targetId } = await send("Target.createTarget", { url: "about:blank" });
-  const { sessionId } = await send("Target.attachToTarget", { targetId, flatten: true });
-  await send("Runtime.enable", {}, sessionId);
-  await send("Log.enable", {}, sessionId);
-  await send("Page.enable", {}, sessionId);
+  const sessionId = await newPage();
   await send("Page.navigate", { url: pathToFileURL(report).href }, sessionId);
   // Wait for the document to finish loading.
   for (let i = 0; i < 100; i++) {

@@ -116,17 +116,7 @@ fn scale(args: &[String]) {
     for n in sizes {
         let path = dir.join(format!("scale-{n}.parquet"));
         if !path.exists() {
-            let mut w = lockstep_io::open_event_writer(path.to_str().unwrap()).unwrap();
-            let cfg = lockstep_sim::SimConfig {
-                scenario: lockstep_sim::Scenario::Mixed,
-                seed: 42,
-                // ~15 events per account-day in the mixed scenario.
-                accounts: (n / 15).max(1000) as usize,
-                days: 1,
-                creator_column: false,
-            };
-            lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
-            w.finish().unwrap();
+            simulate_day(&path, n);
         }
         let out = dir.join(format!("scale-{n}-out"));
         let t = Instant::now();
@@ -278,6 +268,44 @@ fn read_one(path: &str, detect: bool) {
     println!();
 }
 
+/// Write a one-day `mixed` log of about `n` events (seed 42; ~15 events per account-day).
+fn simulate_day(path: &std::path::Path, n: u64) {
+    let mut w = lockstep_io::open_event_writer(path.to_str().unwrap()).unwrap();
+    let cfg = lockstep_sim::SimConfig {
+        scenario: lockstep_sim::Scenario::Mixed,
+        seed: 42,
+        accounts: (n / 15).max(1000) as usize,
+        days: 1,
+        creator_column: false,
+    };
+    lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
+    w.finish().unwrap();
+}
+
+/// Start the real `lockstep serve` (next to this binary) on a free loopback port with its data
+/// under `data/store`; returns the child and the address it printed.
+fn start_server(data: &std::path::Path, tokens: &std::path::Path) -> (std::process::Child, String) {
+    let lockstep = std::env::current_exe().unwrap().with_file_name("lockstep");
+    let mut child = Command::new(&lockstep)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data.join("store"))
+        .arg("--tokens")
+        .arg(tokens)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run lockstep serve (build it: cargo build --release -p lockstep-cli)");
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("the server prints its address")
+        .to_string();
+    (child, addr)
+}
+
 /// One HTTP/1.1 request on a fresh loopback connection; the status and body.
 fn http_post(addr: &str, path: &str, token: &str, ct: &str, body: &[u8]) -> (u16, String) {
     use std::io::{Read, Write};
@@ -307,22 +335,12 @@ fn ingest(args: &[String]) {
     std::fs::create_dir_all(&dir).unwrap();
     let csv_path = dir.join(format!("ingest-{n}.csv"));
     if !csv_path.exists() {
-        let mut w = lockstep_io::open_event_writer(csv_path.to_str().unwrap()).unwrap();
-        let cfg = lockstep_sim::SimConfig {
-            scenario: lockstep_sim::Scenario::Mixed,
-            seed: 42,
-            accounts: (n / 15).max(1000) as usize,
-            days: 1,
-            creator_column: false,
-        };
-        lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
-        w.finish().unwrap();
+        simulate_day(&csv_path, n);
     }
     let text = std::fs::read_to_string(&csv_path).unwrap();
     let mut lines = text.lines();
     let header = format!("{},event_id", lines.next().unwrap());
     let rows: Vec<&str> = lines.collect();
-    let lockstep = std::env::current_exe().unwrap().with_file_name("lockstep");
     println!("| events | batch | clients | ingest s | events/s | flush s | server peak RSS MiB |");
     println!("|---|---|---|---|---|---|---|");
     for batch in [1_000usize, 10_000] {
@@ -335,23 +353,7 @@ fn ingest(args: &[String]) {
             "ingest bench-ingest-token\nadmin bench-admin-token\n",
         )
         .unwrap();
-        let mut child = Command::new(&lockstep)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data.join("store"))
-            .arg("--tokens")
-            .arg(&tokens)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("run lockstep serve (build it: cargo build --release -p lockstep-cli)");
-        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .expect("the server prints its address")
-            .to_string();
+        let (mut child, addr) = start_server(&data, &tokens);
         let bodies: Vec<String> = rows
             .chunks(batch)
             .enumerate()
@@ -495,24 +497,7 @@ fn replay(args: &[String]) {
     std::fs::create_dir_all(&data).unwrap();
     let tokens = data.join("tokens.txt");
     std::fs::write(&tokens, "admin replay-admin-token\n").unwrap();
-    let lockstep = std::env::current_exe().unwrap().with_file_name("lockstep");
-    let mut child = Command::new(&lockstep)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data.join("store"))
-        .arg("--tokens")
-        .arg(&tokens)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("run lockstep serve (build it: cargo build --release -p lockstep-cli)");
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .expect("the server prints its address")
-        .to_string();
+    let (mut child, addr) = start_server(&data, &tokens);
     let token = "replay-admin-token";
     let t0_event = rows[0].0;
     let t0 = Instant::now();

@@ -249,10 +249,10 @@ impl EventWriter for JsonlEventWriter {
 
 const PARQUET_BATCH: usize = 256 * 1024;
 
-struct ParquetEventWriter {
-    path: String,
-    schema: SchemaRef,
-    writer: ArrowWriter<File>,
+/// Events as Arrow columns in [`event_schema`] order: the Parquet writer's buffer, and the live
+/// server's segments (which append an `event_id` column after these).
+#[derive(Default)]
+pub struct EventColumns {
     ts: Int64Builder,
     strings: [StringBuilder; 5], // account, action, target, device, ip
     watch: UInt32Builder,
@@ -261,6 +261,60 @@ struct ParquetEventWriter {
     rating: Float32Builder,
     creator: StringBuilder,
     rows: usize,
+}
+
+impl EventColumns {
+    /// Append one event.
+    pub fn push(&mut self, e: &TypedEvent<'_>) {
+        self.ts.append_value(e.ts);
+        self.strings[0].append_value(e.account);
+        self.strings[1].append_value(e.action.as_str());
+        self.strings[2].append_value(e.target);
+        self.strings[3].append_option(e.device);
+        self.strings[4].append_option(e.ip);
+        self.watch.append_option(e.watch_ms);
+        self.video.append_option(e.video_ms);
+        self.text.append_option(e.text);
+        self.rating.append_option(e.rating);
+        self.creator.append_option(e.creator);
+        self.rows += 1;
+    }
+
+    /// Rows appended since the last [`EventColumns::finish`].
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether no row is pending.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The pending rows as arrays in [`event_schema`] order; the builders start empty again.
+    pub fn finish(&mut self) -> Vec<ArrayRef> {
+        self.rows = 0;
+        let [a, b, c, d, e] = &mut self.strings;
+        vec![
+            Arc::new(self.ts.finish()),
+            Arc::new(a.finish()),
+            Arc::new(b.finish()),
+            Arc::new(c.finish()),
+            Arc::new(d.finish()),
+            Arc::new(e.finish()),
+            Arc::new(self.watch.finish()),
+            Arc::new(self.video.finish()),
+            Arc::new(self.text.finish()),
+            Arc::new(self.rating.finish()),
+            Arc::new(self.creator.finish()),
+        ]
+    }
+}
+
+struct ParquetEventWriter {
+    path: String,
+    schema: SchemaRef,
+    writer: ArrowWriter<File>,
+    columns: EventColumns,
 }
 
 /// The Parquet schema lockstep writes (and reads back).
@@ -297,35 +351,15 @@ impl ParquetEventWriter {
             path: path.into(),
             schema,
             writer,
-            ts: Int64Builder::new(),
-            strings: Default::default(),
-            watch: UInt32Builder::new(),
-            video: UInt32Builder::new(),
-            text: StringBuilder::new(),
-            rating: Float32Builder::new(),
-            creator: StringBuilder::new(),
-            rows: 0,
+            columns: EventColumns::default(),
         })
     }
 
     fn flush_batch(&mut self) -> Result<(), WriteError> {
-        if self.rows == 0 {
+        if self.columns.is_empty() {
             return Ok(());
         }
-        let [a, b, c, d, e] = &mut self.strings;
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(self.ts.finish()),
-            Arc::new(a.finish()),
-            Arc::new(b.finish()),
-            Arc::new(c.finish()),
-            Arc::new(d.finish()),
-            Arc::new(e.finish()),
-            Arc::new(self.watch.finish()),
-            Arc::new(self.video.finish()),
-            Arc::new(self.text.finish()),
-            Arc::new(self.rating.finish()),
-            Arc::new(self.creator.finish()),
-        ];
+        let cols = self.columns.finish();
         let batch =
             RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| WriteError::Parquet {
                 path: self.path.clone(),
@@ -334,27 +368,14 @@ impl ParquetEventWriter {
         self.writer.write(&batch).map_err(|e| WriteError::Parquet {
             path: self.path.clone(),
             message: e.to_string(),
-        })?;
-        self.rows = 0;
-        Ok(())
+        })
     }
 }
 
 impl EventWriter for ParquetEventWriter {
     fn write(&mut self, e: &TypedEvent<'_>) -> Result<(), WriteError> {
-        self.ts.append_value(e.ts);
-        self.strings[0].append_value(e.account);
-        self.strings[1].append_value(e.action.as_str());
-        self.strings[2].append_value(e.target);
-        self.strings[3].append_option(e.device);
-        self.strings[4].append_option(e.ip);
-        self.watch.append_option(e.watch_ms);
-        self.video.append_option(e.video_ms);
-        self.text.append_option(e.text);
-        self.rating.append_option(e.rating);
-        self.creator.append_option(e.creator);
-        self.rows += 1;
-        if self.rows >= PARQUET_BATCH {
+        self.columns.push(e);
+        if self.columns.len() >= PARQUET_BATCH {
             self.flush_batch()?;
         }
         Ok(())

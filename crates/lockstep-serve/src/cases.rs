@@ -91,6 +91,21 @@ pub struct DetectorPrecision {
     pub precision: Option<f64>,
 }
 
+/// A `cases` row from its first eight columns (id, status, grp, size, score, label, opened_at,
+/// updated_at).
+fn case_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
+    Ok(CaseRow {
+        id: r.get(0)?,
+        status: r.get(1)?,
+        group: r.get(2)?,
+        size: r.get(3)?,
+        score: r.get(4)?,
+        label: r.get(5)?,
+        opened_at: r.get(6)?,
+        updated_at: r.get(7)?,
+    })
+}
+
 /// A case's row, its members and the detectors behind it.
 pub type CaseDetail = (CaseRow, Vec<String>, Vec<String>);
 
@@ -311,20 +326,7 @@ impl Cases {
                  WHERE ?1 = 'all' OR status = ?1 ORDER BY updated_at DESC, score DESC, id",
             )
             .map_err(&err)?;
-        let rows = st
-            .query_map(params![status], |r| {
-                Ok(CaseRow {
-                    id: r.get(0)?,
-                    status: r.get(1)?,
-                    group: r.get(2)?,
-                    size: r.get(3)?,
-                    score: r.get(4)?,
-                    label: r.get(5)?,
-                    opened_at: r.get(6)?,
-                    updated_at: r.get(7)?,
-                })
-            })
-            .map_err(&err)?;
+        let rows = st.query_map(params![status], case_row).map_err(&err)?;
         rows.collect::<Result<_, _>>().map_err(&err)
     }
 
@@ -339,16 +341,7 @@ impl Cases {
                     let members: String = r.get(8)?;
                     let detectors: String = r.get(9)?;
                     Ok((
-                        CaseRow {
-                            id: r.get(0)?,
-                            status: r.get(1)?,
-                            group: r.get(2)?,
-                            size: r.get(3)?,
-                            score: r.get(4)?,
-                            label: r.get(5)?,
-                            opened_at: r.get(6)?,
-                            updated_at: r.get(7)?,
-                        },
+                        case_row(r)?,
                         serde_json::from_str(&members).unwrap_or_default(),
                         serde_json::from_str(&detectors).unwrap_or_default(),
                     ))

@@ -11,7 +11,7 @@
 //! from the segments' `event_id` column at start.
 
 use crate::ServeError;
-use arrow_array::builder::{Float32Builder, Int64Builder, StringBuilder, UInt32Builder};
+use arrow_array::builder::StringBuilder;
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use hashbrown::HashSet;
@@ -48,13 +48,7 @@ pub fn segment_schema() -> SchemaRef {
 /// Rows of one batch, columnar, before they are written.
 #[derive(Default)]
 pub struct SegmentBatch {
-    ts: Int64Builder,
-    strings: [StringBuilder; 5], // account, action, target, device, ip
-    watch: UInt32Builder,
-    video: UInt32Builder,
-    text: StringBuilder,
-    rating: Float32Builder,
-    creator: StringBuilder,
+    columns: lockstep_io::write::EventColumns,
     event_id: StringBuilder,
     /// Rows appended.
     pub rows: usize,
@@ -67,17 +61,7 @@ pub struct SegmentBatch {
 impl SegmentBatch {
     /// Append one validated event.
     pub fn push(&mut self, e: &TypedEvent<'_>, event_id: Option<&str>) {
-        self.ts.append_value(e.ts);
-        self.strings[0].append_value(e.account);
-        self.strings[1].append_value(e.action.as_str());
-        self.strings[2].append_value(e.target);
-        self.strings[3].append_option(e.device);
-        self.strings[4].append_option(e.ip);
-        self.watch.append_option(e.watch_ms);
-        self.video.append_option(e.video_ms);
-        self.text.append_option(e.text);
-        self.rating.append_option(e.rating);
-        self.creator.append_option(e.creator);
+        self.columns.push(e);
         self.event_id.append_option(event_id);
         if let Some(id) = event_id {
             self.ids.push(id_hash(id));
@@ -87,21 +71,8 @@ impl SegmentBatch {
     }
 
     fn finish(mut self) -> Result<RecordBatch, arrow_schema::ArrowError> {
-        let [a, b, c, d, e] = &mut self.strings;
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(self.ts.finish()),
-            Arc::new(a.finish()),
-            Arc::new(b.finish()),
-            Arc::new(c.finish()),
-            Arc::new(d.finish()),
-            Arc::new(e.finish()),
-            Arc::new(self.watch.finish()),
-            Arc::new(self.video.finish()),
-            Arc::new(self.text.finish()),
-            Arc::new(self.rating.finish()),
-            Arc::new(self.creator.finish()),
-            Arc::new(self.event_id.finish()),
-        ];
+        let mut cols = self.columns.finish();
+        cols.push(Arc::new(self.event_id.finish()) as ArrayRef);
         RecordBatch::try_new(segment_schema(), cols)
     }
 }
