@@ -194,7 +194,17 @@ fn every_endpoint_checks_its_token_and_its_input() {
         http(a, "POST", vpath, Some(ANALYST), js, verdict).status,
         404
     );
-    for bad in [&b"{"[..], br#"{"verdict": "guilty"}"#, b"[1]", b""] {
+    let long_note = format!(
+        r#"{{"verdict": "confirmed", "note": "{}"}}"#,
+        "x".repeat(20_000)
+    );
+    for bad in [
+        &b"{"[..],
+        br#"{"verdict": "guilty"}"#,
+        b"[1]",
+        b"",
+        long_note.as_bytes(),
+    ] {
         assert_eq!(http(a, "POST", vpath, Some(ANALYST), js, bad).status, 400);
     }
     assert_eq!(
