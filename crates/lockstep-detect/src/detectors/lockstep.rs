@@ -173,9 +173,11 @@ struct Burst {
     start: i64,
     /// Population active in the burst's window.
     population: f64,
-    /// Distinct engagers the target normally has in such a window (its engagers times the
-    /// window's share of all engagement): the audience a burst would have without a push.
-    expected: f64,
+    /// How much of the burst is the target's own popularity rather than a push: the geometric
+    /// mean of 1 and (normal audience / burst size), the normal audience being the target's
+    /// engagers times the window's share of all engagement. "Normal" is crude for organically
+    /// bursty targets (a trend's take, a release), hence the hedge towards 1.
+    popularity_share: f64,
     /// The target's engaging events in the window, and all engaging events in the window.
     events: f64,
     window_events: f64,
@@ -301,7 +303,7 @@ impl LockstepDetector {
                         target: t,
                         start: b * self.window_ms - offset,
                         population: window.population,
-                        expected,
+                        popularity_share: (expected / n as f64).min(1.0).sqrt(),
                         events: n_events,
                         window_events: window.events.max(1.0),
                         members: members.clone(),
@@ -605,10 +607,8 @@ impl LockstepDetector {
                             .map(|&(_, b)| {
                                 let bu = &bursts[b];
                                 // The burst's own push is not the target's popularity: both
-                                // chances use its normal audience, hedged (geometric mean with
-                                // the burst) because "normal" is crude for organically bursty
-                                // targets — a trend's take, a release.
-                                let hedge = (bu.expected / bu.members.len() as f64).min(1.0).sqrt();
+                                // chances count only its popular share.
+                                let hedge = bu.popularity_share;
                                 let global = bu.members.len() as f64 * hedge * rate;
                                 let lo = evs.partition_point(|&e| store.ts[e as usize] < bu.start);
                                 let hi = evs.partition_point(|&e| {
