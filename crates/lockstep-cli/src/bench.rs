@@ -306,14 +306,26 @@ fn start_server(data: &std::path::Path, tokens: &std::path::Path) -> (std::proce
     (child, addr)
 }
 
-/// One HTTP/1.1 request on a fresh loopback connection; the status and body.
-fn http_post(addr: &str, path: &str, token: &str, ct: &str, body: &[u8]) -> (u16, String) {
+/// One HTTP/1.1 request on a fresh loopback connection (a body only when `ct` is given); the
+/// status and body.
+fn http(
+    method: &str,
+    addr: &str,
+    path: &str,
+    token: &str,
+    ct: Option<&str>,
+    body: &[u8],
+) -> (u16, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).expect("connect to lockstep serve");
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n",
         body.len()
     );
+    if let Some(ct) = ct {
+        head += &format!("Content-Type: {ct}\r\n");
+    }
+    head += "\r\n";
     s.write_all(head.as_bytes()).unwrap();
     s.write_all(body).unwrap();
     let mut raw = Vec::new();
@@ -373,11 +385,12 @@ fn ingest(args: &[String]) {
                 scope.spawn(move || {
                     for body in bodies.iter().skip(c).step_by(clients) {
                         loop {
-                            let (status, reply) = http_post(
+                            let (status, reply) = http(
+                                "POST",
                                 addr,
                                 "/v1/events",
                                 "bench-ingest-token",
-                                "text/csv",
+                                Some("text/csv"),
                                 body.as_bytes(),
                             );
                             match status {
@@ -392,7 +405,14 @@ fn ingest(args: &[String]) {
         });
         let secs = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let (status, reply) = http_post(&addr, "/v1/flush", "bench-admin-token", "text/plain", b"");
+        let (status, reply) = http(
+            "POST",
+            &addr,
+            "/v1/flush",
+            "bench-admin-token",
+            Some("text/plain"),
+            b"",
+        );
         assert_eq!(status, 200, "{reply}");
         let flush = t.elapsed().as_secs_f64();
         let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
@@ -412,26 +432,6 @@ fn ingest(args: &[String]) {
             rows.len() as f64 / secs / 1e3
         );
     }
-}
-
-/// One HTTP/1.1 GET; the status and body.
-fn http_get(addr: &str, path: &str, token: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).expect("connect to lockstep serve");
-    let head = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n"
-    );
-    s.write_all(head.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
-    (status, body)
 }
 
 fn median(xs: &mut [f64]) -> f64 {
@@ -517,14 +517,20 @@ fn replay(args: &[String]) {
             for (k, r) in rows[next..end].iter().enumerate() {
                 body += &format!("{},e{}\n", r.3, next + k);
             }
-            let (status, reply) =
-                http_post(&addr, "/v1/events", token, "text/csv", body.as_bytes());
+            let (status, reply) = http(
+                "POST",
+                &addr,
+                "/v1/events",
+                token,
+                Some("text/csv"),
+                body.as_bytes(),
+            );
             assert_eq!(status, 200, "{reply}");
             next = end;
         }
         if last_poll.elapsed().as_secs_f64() >= 1.0 {
             last_poll = Instant::now();
-            let (_, st) = http_get(&addr, "/v1/stats", token);
+            let (_, st) = http("GET", &addr, "/v1/stats", token, None, b"");
             let v: serde_json::Value = serde_json::from_str(&st).unwrap_or_default();
             if let (Some(n), Some(c)) = (
                 v["newest_event_time"].as_i64(),
@@ -537,7 +543,7 @@ fn replay(args: &[String]) {
     }
     let wall = t0.elapsed().as_secs_f64();
     // Flagged before the flush: flagged_at is the event time of the pass that flagged them.
-    let (_, body) = http_get(&addr, "/v1/accounts?flagged=true", token);
+    let (_, body) = http("GET", &addr, "/v1/accounts?flagged=true", token, None, b"");
     let live: serde_json::Value = serde_json::from_str(&body).unwrap();
     let mut flagged_at: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     for a in live.as_array().unwrap() {
@@ -545,7 +551,7 @@ fn replay(args: &[String]) {
             flagged_at.insert(acc.to_string(), t);
         }
     }
-    let (status, reply) = http_post(&addr, "/v1/flush", token, "text/plain", b"");
+    let (status, reply) = http("POST", &addr, "/v1/flush", token, None, b"");
     assert_eq!(status, 200, "{reply}");
     let _ = child.kill();
     let _ = child.wait();

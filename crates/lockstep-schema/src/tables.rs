@@ -168,7 +168,35 @@ pub struct VideoRow<'a> {
     pub clean_followers: u64,
 }
 
+/// `row` as a JSON object whose `fixed` fields (printed with fixed decimals, or 0/1, in CSV)
+/// are JSON numbers.
+fn json_with_numbers(row: &impl Serialize, fixed: &[&str]) -> serde_json::Value {
+    let mut v = serde_json::to_value(row).unwrap_or(serde_json::Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        for key in fixed {
+            if let Some(cell) = obj.get_mut(*key) {
+                if let Some(x) = cell.as_str().and_then(|s| s.parse::<f64>().ok()) {
+                    *cell = if *key == "flagged" {
+                        serde_json::json!(x as i64)
+                    } else {
+                        serde_json::json!(x)
+                    };
+                }
+            }
+        }
+    }
+    v
+}
+
 impl AccountRow<'_> {
+    /// The [`Fixed`] and [`Flag`] fields: text in CSV, numbers in [`AccountRow::to_json`].
+    pub const NUMBERS_AS_TEXT: [&'static str; 3] = ["score", "flagged", "evidence"];
+
+    /// The row as a JSON object, numbers as JSON numbers (`flagged` 0/1).
+    pub fn to_json(&self) -> serde_json::Value {
+        json_with_numbers(self, &Self::NUMBERS_AS_TEXT)
+    }
+
     /// The row with every string owned (to keep it past the data it borrowed).
     pub fn into_owned(self) -> AccountRow<'static> {
         AccountRow {
@@ -184,6 +212,24 @@ impl AccountRow<'_> {
 }
 
 impl VideoRow<'_> {
+    /// The [`Fixed`] fields: text in CSV, numbers in [`VideoRow::to_json`].
+    pub const NUMBERS_AS_TEXT: [&'static str; 9] = [
+        "completion_rate",
+        "clean_completion_rate",
+        "inflation",
+        "flagged_view_share",
+        "flagged_like_share",
+        "weighted_views",
+        "weighted_likes",
+        "weighted_comments",
+        "weighted_shares",
+    ];
+
+    /// The row as a JSON object, numbers as JSON numbers (an absent completion rate is null).
+    pub fn to_json(&self) -> serde_json::Value {
+        json_with_numbers(self, &Self::NUMBERS_AS_TEXT)
+    }
+
     /// The row with its target owned.
     pub fn into_owned(self) -> VideoRow<'static> {
         VideoRow {
@@ -335,6 +381,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("score"), "{err}");
+    }
+
+    #[test]
+    fn json_rows_carry_every_number_as_a_number() {
+        // Only the id-like fields may stay strings: a new Fixed field missing from
+        // NUMBERS_AS_TEXT would fail here.
+        let v = video("v").to_json();
+        let strings: Vec<&String> = v
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, x)| x.is_string())
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(strings, vec!["target"]);
+        assert_eq!(v["completion_rate"], serde_json::json!(0.5123));
+        assert!(v["clean_completion_rate"].is_null());
+        let a = AccountRow {
+            account: "a".into(),
+            score: Fixed(0.25),
+            flagged: Flag(true),
+            group: Some("G1".into()),
+            reasons: Some("lockstep@4:0.250".into()),
+            events: Some(3),
+            evidence: Some(Fixed(0.3)),
+        }
+        .to_json();
+        let mut strings: Vec<&String> = a
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, x)| x.is_string())
+            .map(|(k, _)| k)
+            .collect();
+        strings.sort();
+        assert_eq!(strings, vec!["account", "group", "reasons"]);
+        assert_eq!(
+            (a["flagged"].as_i64(), a["score"].as_f64()),
+            (Some(1), Some(0.25))
+        );
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! `--follow FILE`: tail a growing NDJSON or CSV file into the store. Complete lines are taken
 //! in batches, stored exactly as `POST /v1/events` stores them (validated, deduplicated by
 //! `event_id`, durable before the offset moves), and the byte offset reached is kept in
-//! `DIR/follow.json`, so a restart resumes where the last durable batch ended. A bad row stops
+//! `DIR/follow.json`, so a restart resumes where the last saved batch ended. A crash between a
+//! batch becoming durable and its offset being saved re-reads that batch: rows without an
+//! `event_id` are therefore named `follow:FILE:BYTE` (where the row starts in the file), so the
+//! re-read rows are duplicates, not stored twice. A bad row stops
 //! the follower (never skipped silently): `GET /v1/stats` shows where and why.
 
 use crate::ingest::BodyFormat;
@@ -78,11 +81,14 @@ pub(crate) fn tail(app: &Arc<App>, path: &Path, rt: &tokio::runtime::Handle) {
         let chunk = &buf[..=end];
         let mut body: Vec<u8> = Vec::with_capacity(chunk.len() + 256);
         let consumed = chunk.len() as u64;
+        // Bytes of `body` before the file's own: a header repeated in front of the chunk.
+        let mut prefix = 0u64;
         if format == BodyFormat::Csv {
             match &pos.header {
                 Some(h) => {
                     body.extend_from_slice(h.as_bytes());
                     body.push(b'\n');
+                    prefix = body.len() as u64;
                     body.extend_from_slice(chunk);
                 }
                 None => {
@@ -104,7 +110,9 @@ pub(crate) fn tail(app: &Arc<App>, path: &Path, rt: &tokio::runtime::Handle) {
         } else {
             body.extend_from_slice(chunk);
         }
-        match store_batch(app, format, &body) {
+        let start = pos.offset;
+        let id_of_row = |at: u64| format!("follow:{name}:{}", start + at - prefix);
+        match store_batch(app, format, &body, Some(&id_of_row)) {
             Ok(a) => {
                 pos.offset += consumed;
                 save(app, &pos);

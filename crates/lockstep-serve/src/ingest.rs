@@ -62,11 +62,12 @@ impl BodyFormat {
     }
 }
 
-/// Parse `body`, calling `each(event, event_id)` for every row in order. Returns the rows read.
+/// Parse `body`, calling `each(event, event_id, offset)` for every row in order, `offset` being
+/// the byte where the row starts in `body`. Returns the rows read.
 pub fn parse_body(
     format: BodyFormat,
     body: &[u8],
-    each: impl FnMut(&TypedEvent<'_>, Option<&str>),
+    each: impl FnMut(&TypedEvent<'_>, Option<&str>, u64),
 ) -> Result<u64, BadBatch> {
     match format {
         BodyFormat::Ndjson => parse_ndjson(body, each),
@@ -76,7 +77,7 @@ pub fn parse_body(
 
 fn parse_ndjson(
     body: &[u8],
-    mut each: impl FnMut(&TypedEvent<'_>, Option<&str>),
+    mut each: impl FnMut(&TypedEvent<'_>, Option<&str>, u64),
 ) -> Result<u64, BadBatch> {
     let text = std::str::from_utf8(body).map_err(|e| {
         let line = body[..e.valid_up_to()]
@@ -87,8 +88,12 @@ fn parse_ndjson(
         bad(line, "", "", "not UTF-8")
     })?;
     let mut rows = 0;
-    for (i, line) in text.lines().enumerate() {
+    let mut offset = 0u64;
+    for (i, raw_line) in text.split_inclusive('\n').enumerate() {
         let n = i as u64 + 1;
+        let at = offset;
+        offset += raw_line.len() as u64;
+        let line = raw_line.trim_end_matches(['\n', '\r']);
         if line.trim().is_empty() {
             continue;
         }
@@ -97,7 +102,6 @@ fn parse_ndjson(
         let mut owned: [Option<Cow<'_, str>>; COLUMN_COUNT] = Default::default();
         let mut event_id: Option<Cow<'_, str>> = None;
         for (k, v) in &obj {
-            let key = k.to_ascii_lowercase();
             let cell = match v {
                 Value::Null => continue,
                 Value::String(s) => Cow::Borrowed(s.as_str()),
@@ -112,9 +116,9 @@ fn parse_ndjson(
                     ))
                 }
             };
-            if key == "event_id" {
+            if k.eq_ignore_ascii_case("event_id") {
                 event_id = Some(cell);
-            } else if let Some(c) = COLUMNS.iter().position(|&c| c == key) {
+            } else if let Some(c) = COLUMNS.iter().position(|c| k.eq_ignore_ascii_case(c)) {
                 owned[c] = Some(cell);
             }
         }
@@ -129,7 +133,7 @@ fn parse_ndjson(
         let e = TypedEvent::from_raw(&raw)
             .and_then(|e| e.check().map(|()| e))
             .map_err(|f| bad(n, f.column, &f.value, f.reason))?;
-        each(&e, event_id.as_deref().filter(|s| !s.is_empty()));
+        each(&e, event_id.as_deref().filter(|s| !s.is_empty()), at);
         rows += 1;
     }
     Ok(rows)
@@ -137,7 +141,7 @@ fn parse_ndjson(
 
 fn parse_csv(
     body: &[u8],
-    mut each: impl FnMut(&TypedEvent<'_>, Option<&str>),
+    mut each: impl FnMut(&TypedEvent<'_>, Option<&str>, u64),
 ) -> Result<u64, BadBatch> {
     let mut r = csv::ReaderBuilder::new().flexible(false).from_reader(body);
     let header = r
@@ -170,7 +174,7 @@ fn parse_csv(
                 return Err(bad(line, "", "", format!("unreadable row: {e}")));
             }
         }
-        let line = rec.position().map_or(0, |p| p.line());
+        let (line, at) = rec.position().map_or((0, 0), |p| (p.line(), p.byte()));
         let cells: [Option<&str>; COLUMN_COUNT] =
             std::array::from_fn(|c| idx[c].and_then(|i| rec.get(i)));
         let raw = RawEvent::from_cells(cells);
@@ -180,6 +184,7 @@ fn parse_csv(
         each(
             &e,
             id_col.and_then(|i| rec.get(i)).filter(|s| !s.is_empty()),
+            at,
         );
         rows += 1;
     }
@@ -195,7 +200,9 @@ mod tests {
         body: &str,
     ) -> Result<Vec<(i64, String, Option<String>)>, BadBatch> {
         let mut out = Vec::new();
-        parse_body(format, body.as_bytes(), |e, id| {
+        parse_body(format, body.as_bytes(), |e, id, at| {
+            // The offset points at the row's own text.
+            assert!(body[at as usize..].contains(e.account));
             out.push((e.ts, e.account.to_string(), id.map(str::to_string)))
         })?;
         Ok(out)

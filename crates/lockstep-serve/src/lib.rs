@@ -146,6 +146,9 @@ struct Snapshot {
     events: usize,
     flagged: usize,
     accounts: Vec<AccountRow<'static>>,
+    /// Per row of `accounts`: the event time of the pass that first flagged it (kept across
+    /// passes and restarts in `flagged_at.json`).
+    flagged_at: Vec<Option<i64>>,
     account_index: HashMap<String, usize>,
     videos: HashMap<String, VideoRow<'static>>,
     /// Case id → its group in this pass, as in `groups.json`.
@@ -381,7 +384,7 @@ async fn post_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
         return r;
     };
     let worker = app.clone();
-    let done = tokio::task::spawn_blocking(move || store_batch(&worker, format, &body)).await;
+    let done = tokio::task::spawn_blocking(move || store_batch(&worker, format, &body, None)).await;
     match done {
         Ok(Ok(a)) => {
             app.accepted_batches.fetch_add(1, Ordering::Relaxed);
@@ -410,16 +413,24 @@ pub(crate) enum Rejected {
 
 /// Parse, drop duplicates, write durably. Holds the segments lock throughout, so a batch's
 /// duplicates are judged against everything stored before it, and nothing is half-visible.
+/// `id_of_row`, when given, names rows that carry no `event_id` from their byte offset in `body`
+/// (`--follow` makes re-reading a file idempotent this way).
 pub(crate) fn store_batch(
     app: &App,
     format: BodyFormat,
     body: &[u8],
+    id_of_row: Option<&dyn Fn(u64) -> String>,
 ) -> Result<Accepted, Rejected> {
     let mut segs = app.segments.lock().unwrap_or_else(|p| p.into_inner());
     let mut batch = SegmentBatch::default();
     let mut seen_here: hashbrown::HashSet<u128> = hashbrown::HashSet::new();
     let mut duplicates = 0u64;
-    ingest::parse_body(format, body, |e, id| {
+    ingest::parse_body(format, body, |e, id, at| {
+        let derived = match (id, id_of_row) {
+            (None, Some(f)) => Some(f(at)),
+            _ => None,
+        };
+        let id = id.or(derived.as_deref());
         if let Some(id) = id {
             let h = segments::id_hash(id);
             if segs.contains(h) || !seen_here.insert(h) {
@@ -512,13 +523,14 @@ fn run_pass(app: &App, everything: bool) -> Result<PassSummary, ServeError> {
     let suppressed = lock(&app.cases).suppressed(covered_ts.unwrap_or(i64::MIN))?;
     let mut findings = lockstep_detect::find(&store, &registry);
     if !suppressed.is_empty() {
+        // By store id, looked up once per suppression rather than named per finding member.
+        let by_id: hashbrown::HashSet<(u32, &str)> = suppressed
+            .iter()
+            .filter_map(|(a, d)| store.accounts.get(a).map(|id| (id, d.as_str())))
+            .collect();
         for f in &mut findings {
-            f.members.retain(|&(acc, _)| {
-                !suppressed.contains(&(
-                    store.accounts.name(acc).to_string(),
-                    f.detector.id.to_string(),
-                ))
-            });
+            f.members
+                .retain(|&(acc, _)| !by_id.contains(&(acc, f.detector.id)));
         }
         findings.retain(|f| !f.members.is_empty());
     }
@@ -617,20 +629,10 @@ fn run_pass(app: &App, everything: bool) -> Result<PassSummary, ServeError> {
         covered_event_time: covered_ts,
         wall_ms: 0.0,
     };
-    let snap = Snapshot {
-        covered_ts,
-        events: store.len(),
-        flagged,
-        accounts,
-        account_index,
-        videos,
-        case_json,
-        case_html,
-    };
-    {
+    let flagged_at: Vec<Option<i64>> = {
         let mut log = app.pass.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(ts) = covered_ts {
-            for row in snap.accounts.iter().filter(|r| r.flagged.0) {
+            for row in accounts.iter().filter(|r| r.flagged.0) {
                 log.flagged_at.entry(row.account.to_string()).or_insert(ts);
             }
         }
@@ -639,7 +641,22 @@ fn run_pass(app: &App, everything: bool) -> Result<PassSummary, ServeError> {
         log.last_read_ms = read_ms;
         log.last_detect_ms = detect_ms;
         log.last_wall_ms = t0.elapsed().as_secs_f64() * 1e3;
-    }
+        accounts
+            .iter()
+            .map(|r| log.flagged_at.get(r.account.as_ref()).copied())
+            .collect()
+    };
+    let snap = Snapshot {
+        covered_ts,
+        events: store.len(),
+        flagged,
+        accounts,
+        flagged_at,
+        account_index,
+        videos,
+        case_json,
+        case_html,
+    };
     *app.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snap);
     Ok(PassSummary {
         wall_ms: t0.elapsed().as_secs_f64() * 1e3,
@@ -716,44 +733,9 @@ struct AccountsQuery {
     format: Option<String>,
 }
 
-/// Columns the CSV rows print with fixed decimals: JSON carries them as numbers.
-const NUMERIC: [&str; 12] = [
-    "score",
-    "evidence",
-    "completion_rate",
-    "clean_completion_rate",
-    "inflation",
-    "flagged_view_share",
-    "flagged_like_share",
-    "weighted_views",
-    "weighted_likes",
-    "weighted_comments",
-    "weighted_shares",
-    "flagged",
-];
-
-/// A row as JSON: the CSV contract's fields, numbers as numbers (`flagged` as 0/1).
-fn row_json(row: &impl Serialize) -> serde_json::Value {
-    let mut v = serde_json::to_value(row).unwrap_or(serde_json::Value::Null);
-    if let Some(obj) = v.as_object_mut() {
-        for key in NUMERIC {
-            if let Some(cell) = obj.get_mut(key) {
-                if let Some(x) = cell.as_str().and_then(|s| s.parse::<f64>().ok()) {
-                    *cell = if key == "flagged" {
-                        serde_json::json!(x as i64)
-                    } else {
-                        serde_json::json!(x)
-                    };
-                }
-            }
-        }
-    }
-    v
-}
-
 /// An `accounts.csv` row with the event time of the pass that first flagged the account.
 fn live_account(row: &AccountRow<'static>, flagged_at: Option<i64>) -> serde_json::Value {
-    let mut v = row_json(row);
+    let mut v = row.to_json();
     if let Some(obj) = v.as_object_mut() {
         obj.insert("flagged_at".into(), serde_json::json!(flagged_at));
     }
@@ -769,21 +751,15 @@ async fn get_accounts(
         return *r;
     }
     let snap = snapshot(&app);
-    let flagged_at = app
-        .pass
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .flagged_at
-        .clone();
     let rows = snap
         .accounts
         .iter()
-        .filter(|r| q.flagged.is_none_or(|f| r.flagged.0 == f));
+        .zip(&snap.flagged_at)
+        .filter(|(r, _)| q.flagged.is_none_or(|f| r.flagged.0 == f));
     match q.format.as_deref().unwrap_or("json") {
         "json" => {
-            let out: Vec<serde_json::Value> = rows
-                .map(|row| live_account(row, flagged_at.get(row.account.as_ref()).copied()))
-                .collect();
+            let out: Vec<serde_json::Value> =
+                rows.map(|(row, &at)| live_account(row, at)).collect();
             Json(out).into_response()
         }
         "csv" => {
@@ -795,11 +771,7 @@ async fn get_accounts(
             let mut w = csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(w.into_inner().unwrap_or_default());
-            for row in rows {
-                let at = flagged_at
-                    .get(row.account.as_ref())
-                    .map(|t| t.to_string())
-                    .unwrap_or_default();
+            for (row, at) in rows {
                 let _ = w.serialize((row, at));
             }
             let body = w.into_inner().unwrap_or_default();
@@ -827,14 +799,7 @@ async fn get_account(
             format!("no account {id:?} in the last pass"),
         );
     };
-    let flagged_at = app
-        .pass
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .flagged_at
-        .get(&id)
-        .copied();
-    Json(live_account(&snap.accounts[i], flagged_at)).into_response()
+    Json(live_account(&snap.accounts[i], snap.flagged_at[i])).into_response()
 }
 
 async fn get_video(
@@ -847,7 +812,7 @@ async fn get_video(
     }
     let snap = snapshot(&app);
     match snap.videos.get(&id) {
-        Some(v) => Json(row_json(v)).into_response(),
+        Some(v) => Json(v.to_json()).into_response(),
         None => error(
             StatusCode::NOT_FOUND,
             format!("no target {id:?} in the last pass"),
