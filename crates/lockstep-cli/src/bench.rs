@@ -555,19 +555,28 @@ fn replay(args: &[String]) {
     assert_eq!(status, 200, "{reply}");
     let _ = child.kill();
     let _ = child.wait();
-    // Per farm: first campaign action, first flag; per kind: prevention.
-    let mut first_action: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    // Per farm: first campaign action (a like, comment, share, follow or DM on a target farms
+    // push — nurture browsing on the feed is not one), first flag; per kind: prevention.
+    let campaign: std::collections::HashSet<&str> =
+        sim.campaign_targets.iter().map(String::as_str).collect();
+    let mut first_action: std::collections::HashMap<&str, (i64, &str)> =
+        std::collections::HashMap::new();
     let mut first_flag: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
     let mut prevented: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
-    for &(ts, acc, action, _) in &rows {
+    for &(ts, acc, action, line) in &rows {
         let Some((farm, tactic)) = farm_of.get(acc) else {
             continue;
         };
+        let target = line.split(',').nth(3).unwrap_or("");
+        if matches!(action, "like" | "comment" | "share" | "follow" | "dm")
+            && campaign.contains(target)
+        {
+            let fa = first_action.entry(farm).or_insert((ts, tactic));
+            fa.0 = fa.0.min(ts);
+        }
         if !matches!(action, "like" | "comment" | "share" | "follow") {
             continue;
         }
-        let fa = first_action.entry(farm).or_insert(ts);
-        *fa = (*fa).min(ts);
         let e = prevented.entry(tactic).or_default();
         e.1 += 1;
         if let Some(&f) = flagged_at.get(acc) {
@@ -580,25 +589,37 @@ fn replay(args: &[String]) {
             *e = (*e).min(f);
         }
     }
-    let mut ttd: Vec<f64> = first_action
-        .iter()
-        .filter_map(|(farm, &a)| first_flag.get(farm).map(|&f| (f - a) as f64 / 60_000.0))
-        .collect();
+    // Minutes from first campaign action to first flag, per farm kind.
+    let mut ttd_by_kind: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    for (farm, &(a, tactic)) in &first_action {
+        if let Some(&f) = first_flag.get(farm) {
+            ttd_by_kind
+                .entry(tactic)
+                .or_default()
+                .push((f - a) as f64 / 60_000.0);
+        }
+    }
+    let mut ttd: Vec<f64> = ttd_by_kind.values().flatten().copied().collect();
     let undetected = first_action.len() - ttd.len();
     let max_lag = lags.iter().cloned().fold(0.0f64, f64::max);
-    println!("| events | days | speed | wall s | pass lag median / max (event min) | farms found live | time to first flag, median (event min) | prevention ratio by kind |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| events | days | speed | wall s | pass lag median / max (event min) | farms found live | time to first flag, median (event min) | by kind | prevention ratio by kind |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let prev: Vec<String> = prevented
         .iter()
         .map(|(k, (p, n))| format!("{k} {:.2}", *p as f64 / (*n).max(1) as f64))
         .collect();
+    let by_kind: Vec<String> = ttd_by_kind
+        .iter_mut()
+        .map(|(k, v)| format!("{k} {:.0}", median(v)))
+        .collect();
     println!(
-        "| {} | {days} | {speed}x | {wall:.0} | {:.1} / {max_lag:.1} | {} of {} | {:.1} | {} |",
+        "| {} | {days} | {speed}x | {wall:.0} | {:.1} / {max_lag:.1} | {} of {} | {:.1} | {} | {} |",
         rows.len(),
         median(&mut lags.clone()),
         first_action.len() - undetected,
         first_action.len(),
         median(&mut ttd),
+        by_kind.join(", "),
         prev.join(", ")
     );
 }

@@ -686,6 +686,91 @@ impl EventStoreBuilder {
         Ok(())
     }
 
+    /// The events pushed so far at or after `since`, finished into a store, leaving the builder
+    /// as it is. The result is what a builder fed only those events (in the order they were
+    /// pushed) would finish with — names renumbered in their first use among them, names they
+    /// never use dropped — except that a target keeps the first creator ever given for it. Live mode
+    /// takes one per pass over its horizon instead of re-reading stored events. O(kept events + their distinct names).
+    pub fn snapshot_since(&self, since: i64) -> EventStore {
+        EventStoreBuilder {
+            store: self.compact_since(since),
+        }
+        .finish()
+    }
+
+    /// Drop the events before `since` and the names only they used (see
+    /// [`EventStoreBuilder::snapshot_since`]); returns how many events were dropped.
+    pub fn evict_before(&mut self, since: i64) -> usize {
+        let before = self.len();
+        self.store = self.compact_since(since);
+        before - self.len()
+    }
+
+    /// How many of the events pushed so far are older than `since`. O(events).
+    pub fn count_before(&self, since: i64) -> usize {
+        self.store.ts.iter().filter(|&&t| t < since).count()
+    }
+
+    /// The unfinished columns of the events at or after `since`, renumbered (no sort, no index).
+    fn compact_since(&self, since: i64) -> EventStore {
+        let s = &self.store;
+        let keep: Vec<usize> = (0..s.ts.len()).filter(|&i| s.ts[i] >= since).collect();
+        /// Renumber one name column in first-use order into a fresh interner.
+        fn remap(col: &[u32], keep: &[usize], names: &Interner, out: &mut Interner) -> Vec<u32> {
+            let mut new_id = vec![NONE_ID; names.len()];
+            keep.iter()
+                .map(|&i| match col[i] {
+                    NONE_ID => NONE_ID,
+                    old => {
+                        let slot = &mut new_id[old as usize];
+                        if *slot == NONE_ID {
+                            *slot = out.intern(names.name(old));
+                        }
+                        *slot
+                    }
+                })
+                .collect()
+        }
+        let mut out = EventStoreBuilder::new().store;
+        out.account = remap(&s.account, &keep, &s.accounts, &mut out.accounts);
+        out.target = remap(&s.target, &keep, &s.targets, &mut out.targets);
+        out.device = remap(&s.device, &keep, &s.devices, &mut out.devices);
+        out.ip = remap(&s.ip, &keep, &s.ips, &mut out.ips);
+        out.text = remap(&s.text, &keep, &s.texts, &mut out.texts);
+        let pick = |v: &[u32]| keep.iter().map(|&i| v[i]).collect::<Vec<u32>>();
+        out.watch_ms = pick(&s.watch_ms);
+        out.video_ms = pick(&s.video_ms);
+        out.ts = keep.iter().map(|&i| s.ts[i]).collect();
+        out.action = keep.iter().map(|&i| s.action[i]).collect();
+        if !s.rating.is_empty() {
+            out.rating = keep
+                .iter()
+                .map(|&i| s.rating.get(i).copied().unwrap_or(f32::NAN))
+                .collect();
+            if out.rating.iter().all(|r| r.is_nan()) {
+                out.rating.clear();
+            }
+        }
+        if !s.target_creator.is_empty() {
+            // Creators in the order their targets are first used.
+            let mut seen = vec![false; out.targets.len()];
+            for (k, &i) in keep.iter().enumerate() {
+                let (old, new) = (s.target[i] as usize, out.target[k] as usize);
+                if !std::mem::replace(&mut seen[new], true) {
+                    if let Some(&c) = s.target_creator.get(old).filter(|&&c| c != NONE_ID) {
+                        set_creator(
+                            &mut out.target_creator,
+                            &mut out.creators,
+                            new,
+                            s.creators.name(c),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Sort by time (stable), build the per-account and per-target indexes.
     pub fn finish(self) -> EventStore {
         let mut s = self.store;
@@ -768,6 +853,98 @@ mod tests {
         let v1 = s.targets.get("v1").unwrap();
         assert_eq!(s.events_on_target(v1).len(), 2);
         assert_eq!(s.action(0), Action::Like);
+    }
+
+    /// Every event as names, plus each interner's names in id order.
+    fn render(s: &EventStore) -> (Vec<String>, Vec<Vec<String>>) {
+        let events = (0..s.len() as u32)
+            .map(|e| {
+                let i = e as usize;
+                format!(
+                    "{} {} {:?} {} {:?} {:?} {:?} {} {:?} {:?}",
+                    s.ts[i],
+                    s.accounts.name(s.account[i]),
+                    s.action(e),
+                    s.targets.name(s.target[i]),
+                    s.device_of(e).map(|d| s.devices.name(d)),
+                    s.ip_of(e).map(|d| s.ips.name(d)),
+                    s.watch_of(e),
+                    s.text_of(e).unwrap_or("-"),
+                    s.rating_of(e),
+                    s.creator_of_target(s.target[i]),
+                )
+            })
+            .collect();
+        let names = [&s.accounts, &s.targets, &s.devices, &s.ips, &s.texts]
+            .iter()
+            .map(|n| n.iter().map(|(_, s)| s.to_string()).collect())
+            .collect();
+        (events, names)
+    }
+
+    #[test]
+    fn snapshot_since_equals_a_builder_fed_only_the_recent_events() {
+        let rows: Vec<(
+            &str,
+            &str,
+            &str,
+            &str,
+            Option<&str>,
+            Option<&str>,
+            Option<&str>,
+        )> = vec![
+            (
+                "10",
+                "old",
+                "comment",
+                "v0",
+                Some("d0"),
+                Some("hello"),
+                Some("4"),
+            ),
+            ("50", "b", "like", "v1", Some("d1"), None, None),
+            ("20", "a", "view", "v0", None, None, None),
+            ("60", "a", "comment", "v1", Some("d1"), Some("hi"), None),
+            ("55", "c", "login", "", Some("d2"), None, None),
+            ("70", "b", "view", "v2", None, None, None),
+        ];
+        let push = |b: &mut EventStoreBuilder,
+                    r: &(
+            &str,
+            &str,
+            &str,
+            &str,
+            Option<&str>,
+            Option<&str>,
+            Option<&str>,
+        )| {
+            let mut e = raw(r.0, r.1, r.2, r.3);
+            e.device = r.4;
+            e.text = r.5;
+            e.rating = r.6;
+            e.creator = (r.3 == "v1").then_some("creator1");
+            b.push_raw(&e).unwrap();
+        };
+        let mut all = EventStoreBuilder::new();
+        let mut recent = EventStoreBuilder::new();
+        for r in &rows {
+            push(&mut all, r);
+            if r.0.parse::<i64>().unwrap() >= 50 {
+                push(&mut recent, r);
+            }
+        }
+        let snap = all.snapshot_since(50);
+        assert_eq!(render(&snap), render(&recent.finish()));
+        assert_eq!(snap.len(), 4);
+        assert!(
+            snap.accounts.get("old").is_none(),
+            "names only old events used are dropped"
+        );
+        assert!(snap.rating.is_empty(), "no kept event has a rating");
+        // The builder is untouched until it evicts.
+        assert_eq!((all.len(), all.count_before(50)), (6, 2));
+        assert_eq!(all.evict_before(50), 2);
+        assert_eq!(render(&all.finish()), render(&snap));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! own ([`lockstep_core::TypedEvent::from_raw`]); the first bad row rejects the whole batch,
 //! naming its line, column and value.
 
-use lockstep_core::{clip_value, RawEvent, TypedEvent, COLUMNS, COLUMN_COUNT, REQUIRED_COLUMNS};
+use lockstep_core::{
+    clip_value, FieldError, RawEvent, TypedEvent, COLUMNS, COLUMN_COUNT, REQUIRED_COLUMNS,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -63,11 +65,12 @@ impl BodyFormat {
 }
 
 /// Parse `body`, calling `each(event, event_id, offset)` for every row in order, `offset` being
-/// the byte where the row starts in `body`. Returns the rows read.
+/// the byte where the row starts in `body`; an error from `each` rejects the row like a bad
+/// field. Returns the rows read.
 pub fn parse_body(
     format: BodyFormat,
     body: &[u8],
-    each: impl FnMut(&TypedEvent<'_>, Option<&str>, u64),
+    each: impl FnMut(&TypedEvent<'_>, Option<&str>, u64) -> Result<(), FieldError>,
 ) -> Result<u64, BadBatch> {
     match format {
         BodyFormat::Ndjson => parse_ndjson(body, each),
@@ -77,7 +80,7 @@ pub fn parse_body(
 
 fn parse_ndjson(
     body: &[u8],
-    mut each: impl FnMut(&TypedEvent<'_>, Option<&str>, u64),
+    mut each: impl FnMut(&TypedEvent<'_>, Option<&str>, u64) -> Result<(), FieldError>,
 ) -> Result<u64, BadBatch> {
     let text = std::str::from_utf8(body).map_err(|e| {
         let line = body[..e.valid_up_to()]
@@ -133,7 +136,8 @@ fn parse_ndjson(
         let e = TypedEvent::from_raw(&raw)
             .and_then(|e| e.check().map(|()| e))
             .map_err(|f| bad(n, f.column, &f.value, f.reason))?;
-        each(&e, event_id.as_deref().filter(|s| !s.is_empty()), at);
+        each(&e, event_id.as_deref().filter(|s| !s.is_empty()), at)
+            .map_err(|f| bad(n, f.column, &f.value, f.reason))?;
         rows += 1;
     }
     Ok(rows)
@@ -141,7 +145,7 @@ fn parse_ndjson(
 
 fn parse_csv(
     body: &[u8],
-    mut each: impl FnMut(&TypedEvent<'_>, Option<&str>, u64),
+    mut each: impl FnMut(&TypedEvent<'_>, Option<&str>, u64) -> Result<(), FieldError>,
 ) -> Result<u64, BadBatch> {
     let mut r = csv::ReaderBuilder::new().flexible(false).from_reader(body);
     let header = r
@@ -185,7 +189,8 @@ fn parse_csv(
             &e,
             id_col.and_then(|i| rec.get(i)).filter(|s| !s.is_empty()),
             at,
-        );
+        )
+        .map_err(|f| bad(line, f.column, &f.value, f.reason))?;
         rows += 1;
     }
     Ok(rows)
@@ -203,7 +208,8 @@ mod tests {
         parse_body(format, body.as_bytes(), |e, id, at| {
             // The offset points at the row's own text.
             assert!(body[at as usize..].contains(e.account));
-            out.push((e.ts, e.account.to_string(), id.map(str::to_string)))
+            out.push((e.ts, e.account.to_string(), id.map(str::to_string)));
+            Ok(())
         })?;
         Ok(out)
     }

@@ -38,7 +38,7 @@ use axum::{Json, Router};
 use cases::{Cases, PassGroup};
 use hashbrown::HashMap;
 use ingest::BodyFormat;
-use lockstep_core::EventStoreBuilder;
+use lockstep_core::{EventStore, EventStoreBuilder};
 use lockstep_schema::{AccountRow, VideoRow, ACCOUNT_COLUMNS};
 use segments::{SegmentBatch, Segments};
 use serde::{Deserialize, Serialize};
@@ -176,6 +176,9 @@ pub(crate) struct App {
     cfg: ServeConfig,
     tokens: Tokens,
     segments: Mutex<Segments>,
+    /// The events of the horizon in memory, appended as batches become durable: a pass
+    /// snapshots it instead of re-reading segments.
+    window: Mutex<EventStoreBuilder>,
     cases: Mutex<Cases>,
     snapshot: RwLock<Arc<Snapshot>>,
     pass: Mutex<PassLog>,
@@ -210,6 +213,7 @@ pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
         source,
     })?;
     let segments = Segments::open(&cfg.data)?;
+    let window = load_window(&segments, cfg.horizon_ms)?;
     let cases = Cases::open(&cfg.data)?;
     let flagged_at = load_flagged_at(&cfg.data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -236,6 +240,7 @@ pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
             cfg,
             tokens,
             segments: Mutex::new(segments),
+            window: Mutex::new(window),
             cases: Mutex::new(cases),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             pass: Mutex::new(PassLog {
@@ -435,14 +440,19 @@ pub(crate) fn store_batch(
             let h = segments::id_hash(id);
             if segs.contains(h) || !seen_here.insert(h) {
                 duplicates += 1;
-                return;
+                return Ok(());
             }
         }
-        batch.push(e, id);
+        batch.push(e, id)
     })
     .map_err(Rejected::Bad)?;
     let accepted = batch.rows as u64;
+    let mut events = batch.take_events();
     segs.append(batch).map_err(Rejected::Store)?;
+    // Durable: now visible to passes (under the segments lock, so in the order stored).
+    lock(&app.window)
+        .append(&mut events)
+        .map_err(|e| Rejected::Store(ServeError::Pass(e.to_string())))?;
     app.duplicates.fetch_add(duplicates, Ordering::Relaxed);
     Ok(Accepted {
         accepted,
@@ -495,27 +505,30 @@ struct PassSummary {
 /// snapshot.
 fn run_pass(app: &App, everything: bool) -> Result<PassSummary, ServeError> {
     let t0 = Instant::now();
-    let (paths, newest) = {
-        let s = app.segments.lock().unwrap_or_else(|p| p.into_inner());
-        let paths = match (everything, s.newest_ts) {
-            (false, Some(n)) => s.paths_since(n.saturating_sub(app.cfg.horizon_ms)),
-            _ => s.paths().to_vec(),
-        };
-        (paths, s.newest_ts)
-    };
+    let newest = lock(&app.segments).newest_ts;
     app.pass
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .started_at_ts = newest;
-    let mut builder = EventStoreBuilder::new();
-    let opts = lockstep_io::ReadOptions::default();
-    for p in &paths {
-        let path = p.display().to_string();
-        lockstep_io::read_into(&path, &opts, &mut builder)
-            .map_err(|e| ServeError::Pass(e.to_string()))?;
-    }
+    let store = match (everything, newest) {
+        // A pass over the horizon: the in-memory window, old events evicted once they are
+        // half of it (so eviction costs O(1) per event over time).
+        (false, Some(n)) => {
+            let since = n.saturating_sub(app.cfg.horizon_ms);
+            let mut w = lock(&app.window);
+            let store = w.snapshot_since(since);
+            if (w.len() - store.len()) * 2 > w.len() {
+                w.evict_before(since);
+            }
+            store
+        }
+        // A flush: everything stored, read from the segments.
+        _ => {
+            let paths = lock(&app.segments).paths().to_vec();
+            read_segments(&paths)?
+        }
+    };
     let read_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let store = builder.finish();
     let covered_ts = store.time_span().map(|s| s.1);
     let registry = lockstep_detect::registry();
     let t1 = Instant::now();
@@ -662,6 +675,36 @@ fn run_pass(app: &App, everything: bool) -> Result<PassSummary, ServeError> {
         wall_ms: t0.elapsed().as_secs_f64() * 1e3,
         ..summary
     })
+}
+
+/// Read segment files into one store.
+fn read_segments(paths: &[PathBuf]) -> Result<EventStore, ServeError> {
+    let mut builder = EventStoreBuilder::new();
+    read_segments_into(paths, &mut builder)?;
+    Ok(builder.finish())
+}
+
+fn read_segments_into(
+    paths: &[PathBuf],
+    builder: &mut EventStoreBuilder,
+) -> Result<(), ServeError> {
+    let opts = lockstep_io::ReadOptions::default();
+    for p in paths {
+        lockstep_io::read_into(&p.display().to_string(), &opts, builder)
+            .map_err(|e| ServeError::Pass(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// At start: the stored events within the horizon of the newest, for the in-memory window.
+fn load_window(segments: &Segments, horizon_ms: i64) -> Result<EventStoreBuilder, ServeError> {
+    let mut builder = EventStoreBuilder::new();
+    if let Some(n) = segments.newest_ts {
+        let since = n.saturating_sub(horizon_ms);
+        read_segments_into(&segments.paths_since(since), &mut builder)?;
+        builder.evict_before(since);
+    }
+    Ok(builder)
 }
 
 fn flagged_at_path(data: &Path) -> PathBuf {

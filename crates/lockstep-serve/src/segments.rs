@@ -56,11 +56,18 @@ pub struct SegmentBatch {
     pub newest_ts: Option<i64>,
     /// Ids of the rows appended (hashes), to add to the store's set once durable.
     pub ids: Vec<u128>,
+    /// The same rows for the in-memory window of live passes.
+    events: lockstep_core::EventBatch,
 }
 
 impl SegmentBatch {
-    /// Append one validated event.
-    pub fn push(&mut self, e: &TypedEvent<'_>, event_id: Option<&str>) {
+    /// Append one validated event (an invalid one is refused whole).
+    pub fn push(
+        &mut self,
+        e: &TypedEvent<'_>,
+        event_id: Option<&str>,
+    ) -> Result<(), lockstep_core::FieldError> {
+        self.events.push(e)?;
         self.columns.push(e);
         self.event_id.append_option(event_id);
         if let Some(id) = event_id {
@@ -68,6 +75,12 @@ impl SegmentBatch {
         }
         self.rows += 1;
         self.newest_ts = Some(self.newest_ts.map_or(e.ts, |t| t.max(e.ts)));
+        Ok(())
+    }
+
+    /// The rows appended, for the in-memory window (taken once, before the batch is written).
+    pub fn take_events(&mut self) -> lockstep_core::EventBatch {
+        std::mem::take(&mut self.events)
     }
 
     fn finish(mut self) -> Result<RecordBatch, arrow_schema::ArrowError> {
@@ -254,8 +267,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Segments::open(dir.path()).unwrap();
         let mut b = SegmentBatch::default();
-        b.push(&TypedEvent::new(5, "a", Action::Like, "v"), Some("e1"));
-        b.push(&TypedEvent::new(9, "b", Action::View, "v"), None);
+        b.push(&TypedEvent::new(5, "a", Action::Like, "v"), Some("e1"))
+            .unwrap();
+        b.push(&TypedEvent::new(9, "b", Action::View, "v"), None)
+            .unwrap();
         s.append(b).unwrap();
         // A torn write from a crash: never acknowledged, removed at start.
         std::fs::write(dir.path().join("segments/.tmp-0000000009.parquet"), b"junk").unwrap();

@@ -191,6 +191,9 @@ pub struct SimOutput {
     pub labels: Vec<LabelRow>,
     /// Ground truth per video.
     pub truth: Vec<TruthRow>,
+    /// The targets farms push, sorted: clients' videos, the big account and its fans (what
+    /// campaigns, bulk follows and DMs act on; nurture browsing acts on the feed).
+    pub campaign_targets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -409,10 +412,23 @@ pub fn simulate(cfg: &SimConfig, out: &mut dyn EventWriter) -> Result<SimOutput,
         carry = buf.split_off(cut);
     }
     let labels = sim.labels(&names);
+    let mut campaign_targets: Vec<String> = sim
+        .client_videos
+        .iter()
+        .map(|&v| names.videos[v as usize].clone())
+        .chain(
+            std::iter::once(sim.big_account)
+                .chain(sim.big_fans.iter().copied())
+                .map(|a| names.accounts[a as usize].clone()),
+        )
+        .collect();
+    campaign_targets.sort_unstable();
+    campaign_targets.dedup();
     Ok(SimOutput {
         events: n_events,
         labels,
         truth: sim.truth,
+        campaign_targets,
     })
 }
 
