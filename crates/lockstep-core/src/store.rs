@@ -884,16 +884,15 @@ mod tests {
 
     #[test]
     fn snapshot_since_equals_a_builder_fed_only_the_recent_events() {
-        let rows: Vec<(
-            &str,
-            &str,
-            &str,
-            &str,
-            Option<&str>,
-            Option<&str>,
-            Option<&str>,
-        )> = vec![
-            (
+        let ev = |ts, account, action, target, device, text, rating| RawEvent {
+            device,
+            text,
+            rating,
+            creator: (target == "v1").then_some("creator1"),
+            ..raw(ts, account, action, target)
+        };
+        let rows = [
+            ev(
                 "10",
                 "old",
                 "comment",
@@ -902,34 +901,18 @@ mod tests {
                 Some("hello"),
                 Some("4"),
             ),
-            ("50", "b", "like", "v1", Some("d1"), None, None),
-            ("20", "a", "view", "v0", None, None, None),
-            ("60", "a", "comment", "v1", Some("d1"), Some("hi"), None),
-            ("55", "c", "login", "", Some("d2"), None, None),
-            ("70", "b", "view", "v2", None, None, None),
+            ev("50", "b", "like", "v1", Some("d1"), None, None),
+            ev("20", "a", "view", "v0", None, None, None),
+            ev("60", "a", "comment", "v1", Some("d1"), Some("hi"), None),
+            ev("55", "c", "login", "", Some("d2"), None, None),
+            ev("70", "b", "view", "v2", None, None, None),
         ];
-        let push = |b: &mut EventStoreBuilder,
-                    r: &(
-            &str,
-            &str,
-            &str,
-            &str,
-            Option<&str>,
-            Option<&str>,
-            Option<&str>,
-        )| {
-            let mut e = raw(r.0, r.1, r.2, r.3);
-            e.device = r.4;
-            e.text = r.5;
-            e.rating = r.6;
-            e.creator = (r.3 == "v1").then_some("creator1");
-            b.push_raw(&e).unwrap();
-        };
+        let push = |b: &mut EventStoreBuilder, r: &RawEvent<'_>| b.push_raw(r).unwrap();
         let mut all = EventStoreBuilder::new();
         let mut recent = EventStoreBuilder::new();
         for r in &rows {
             push(&mut all, r);
-            if r.0.parse::<i64>().unwrap() >= 50 {
+            if r.ts.parse::<i64>().unwrap() >= 50 {
                 push(&mut recent, r);
             }
         }
