@@ -141,8 +141,17 @@ pub(crate) enum Cmd {
         /// Also tail this growing .csv / .jsonl file into the store (resumes after a restart).
         #[arg(long, value_name = "FILE")]
         follow: Option<PathBuf>,
+        /// Also consume NDJSON events from Kafka at these brokers (builds with `--features
+        /// kafka` only); offsets are committed once the events are durable.
+        #[arg(long, value_name = "HOST:PORT[,...]", requires = "kafka_topic")]
+        kafka_brokers: Option<String>,
+        /// The Kafka topic to consume.
+        #[arg(long, value_name = "TOPIC", requires = "kafka_brokers")]
+        kafka_topic: Option<String>,
+        /// The Kafka consumer group (its committed offsets are where a restart resumes).
+        #[arg(long, value_name = "GROUP", default_value = "lockstep")]
+        kafka_group: String,
     },
-    /// Judge detect's output against labels (and per-video truth).
     /// Fit the evidence → score calibration (isotonic regression) on labelled runs and print
     /// its knots as JSON (for `detect --calibration`).
     #[command(
@@ -157,7 +166,10 @@ pub(crate) enum Cmd {
         #[arg(long, default_value_t = 40)]
         bins: usize,
     },
+    /// Judge detect's output against labels (and per-video truth): AP, precision, recall,
+    /// residual fake engagement.
     Eval {
+        /// labels.csv (account,label[,farm,tactic]) from `simulate` or `convert`.
         #[arg(long)]
         labels: String,
         /// accounts.csv written by detect.

@@ -72,18 +72,29 @@ fn main() -> ExitCode {
             suppress_days,
             shadow,
             follow,
-        } => commands::serve::serve(lockstep_serve::ServeConfig {
-            data,
-            listen,
-            tokens,
-            max_body_bytes: max_body_mib << 20,
-            pass_every_ms: pass_every_minutes.max(1) * 60_000,
-            ingest_slots,
-            suppress_ms: suppress_days.max(0) * 24 * 3_600_000,
-            shadow,
-            horizon_ms: horizon_hours.max(1) * 3_600_000,
-            follow,
-        }),
+            kafka_brokers,
+            kafka_topic,
+            kafka_group,
+        } => commands::serve::serve(
+            // `..Default::default()` fills `kafka` when the feature adds it (then set from the
+            // arguments); without the feature every field is already named.
+            #[allow(clippy::needless_update)]
+            lockstep_serve::ServeConfig {
+                data,
+                listen,
+                tokens,
+                max_body_bytes: max_body_mib << 20,
+                pass_every_ms: pass_every_minutes.max(1) * 60_000,
+                ingest_slots,
+                suppress_ms: suppress_days.max(0) * 24 * 3_600_000,
+                shadow,
+                horizon_ms: horizon_hours.max(1) * 3_600_000,
+                follow,
+                ..Default::default()
+            },
+            kafka_brokers.zip(kafka_topic),
+            kafka_group,
+        ),
         Cmd::ScoreEvents {
             events,
             out,

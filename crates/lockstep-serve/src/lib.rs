@@ -17,8 +17,12 @@
 //!   (`viewer`); `GET /healthz` (no token). Bearer tokens: `401` without a known one, `403` for a
 //!   role that may not.
 //!
-//! Each pass today reads every stored segment (its cost grows with what is stored, not with
-//! what is new); case ids are the pass's group ids.
+//! Sources besides HTTP: `--follow FILE` ([`follow`]) and, with the cargo feature `kafka`, a
+//! Kafka topic (`kafka`): both store through the same path as `POST /v1/events`.
+//!
+//! A periodic pass snapshots the horizon's events, kept in memory as batches become durable
+//! (no segment is re-read); its cost still grows with the horizon's events, not only with the
+//! new ones. A flush reads every segment. Case ids are stable across passes ([`cases`]).
 
 #![deny(missing_docs)]
 
@@ -26,6 +30,8 @@ pub mod auth;
 pub mod cases;
 mod follow;
 pub mod ingest;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod segments;
 
 use auth::{Principal, Role, Tokens};
@@ -113,12 +119,15 @@ pub struct ServeConfig {
     /// Detectors in shadow mode: they score and open cases, but the clean counters are computed
     /// as if they had not run (measure a change before it acts on ranking).
     pub shadow: Vec<String>,
-    /// Periodic passes read the segments holding events of the last `horizon_ms` of event time
-    /// (`POST /v1/flush` reads everything).
+    /// Periodic passes look at the last `horizon_ms` of event time, kept in memory
+    /// (`POST /v1/flush` reads everything stored).
     pub horizon_ms: i64,
     /// A growing NDJSON or CSV file to tail into the store (by extension; CSV needs its header
     /// on the first line).
     pub follow: Option<PathBuf>,
+    /// A Kafka topic to consume into the store.
+    #[cfg(feature = "kafka")]
+    pub kafka: Option<kafka::KafkaSource>,
 }
 
 impl Default for ServeConfig {
@@ -134,6 +143,8 @@ impl Default for ServeConfig {
             shadow: Vec::new(),
             horizon_ms: 72 * 3_600_000,
             follow: None,
+            #[cfg(feature = "kafka")]
+            kafka: None,
         }
     }
 }
@@ -189,6 +200,8 @@ pub(crate) struct App {
     accepted_batches: AtomicU64,
     /// What `--follow` is doing (empty without it).
     follow_status: Mutex<String>,
+    /// What the Kafka consumer is doing (empty without one).
+    kafka_status: Mutex<String>,
 }
 
 /// Serve until SIGINT or SIGTERM. Prints `lockstep serve: listening on http://ADDR` once ready.
@@ -252,6 +265,7 @@ pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
             rejected_batches: AtomicU64::new(0),
             accepted_batches: AtomicU64::new(0),
             follow_status: Mutex::new(String::new()),
+            kafka_status: Mutex::new(String::new()),
         });
         let router = router(app.clone());
         println!(
@@ -267,6 +281,12 @@ pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
             let app = app.clone();
             let handle = tokio::runtime::Handle::current();
             std::thread::spawn(move || follow::tail(&app, &path, &handle));
+        }
+        #[cfg(feature = "kafka")]
+        if let Some(src) = app.cfg.kafka.clone() {
+            let app = app.clone();
+            let handle = tokio::runtime::Handle::current();
+            std::thread::spawn(move || kafka::consume(&app, &src, &handle));
         }
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown())
@@ -1096,6 +1116,7 @@ struct Stats<'a> {
     pass_running: bool,
     passes: &'a PassLog,
     follow: String,
+    kafka: String,
     shadow: &'a [String],
 }
 
@@ -1122,6 +1143,7 @@ async fn get_stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response 
         pass_running: app.pass_running.load(Ordering::Relaxed),
         passes: &log,
         follow: lock(&app.follow_status).clone(),
+        kafka: lock(&app.kafka_status).clone(),
         shadow: &app.cfg.shadow,
     })
     .into_response()
