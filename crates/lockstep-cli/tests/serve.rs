@@ -874,3 +874,62 @@ fn periodic_passes_see_the_horizon_and_a_restart_restores_it() {
     let f = json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
     assert_eq!(f["events"].as_u64(), Some(140));
 }
+
+#[test]
+fn small_batches_are_merged_into_fewer_segments_and_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tokens(dir.path());
+    let data = dir.path().join("data");
+    let args = ["--pass-every-minutes", "1"];
+    let s = start(&data, &t, &args);
+    let t0 = 1_790_000_000_000i64;
+    for b in 0..40i64 {
+        let mut body = String::from("ts,account,action,target,event_id\n");
+        for k in 0..5i64 {
+            body += &format!("{},u{k},like,v{b},b{b}-{k}\n", t0 + b * 120_000 + k);
+        }
+        let r = http(
+            &s.addr,
+            "POST",
+            "/v1/events",
+            Some(INGEST),
+            Some("text/csv"),
+            body.as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let st = loop {
+        let st = stats(&s);
+        if st["compactions"].as_u64() >= Some(1) {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "no compaction: {st}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(st["segments"].as_u64() < Some(40), "{st}");
+    assert_eq!(st["events_stored"], 200);
+    drop(s); // kill -9
+    let s = start(&data, &t, &args);
+    let st = stats(&s);
+    assert_eq!(st["events_stored"], 200, "{st}");
+    // Every id is still known: re-sending a batch stores nothing.
+    let body = format!(
+        "ts,account,action,target,event_id\n{},u0,like,v0,b0-0\n",
+        t0
+    );
+    let r = json(&http(
+        &s.addr,
+        "POST",
+        "/v1/events",
+        Some(INGEST),
+        Some("text/csv"),
+        body.as_bytes(),
+    ));
+    assert_eq!(
+        (r["accepted"].as_u64(), r["duplicates"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let f = json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
+    assert_eq!(f["events"], 200);
+}

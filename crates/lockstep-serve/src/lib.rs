@@ -198,6 +198,8 @@ pub(crate) struct App {
     duplicates: AtomicU64,
     rejected_batches: AtomicU64,
     accepted_batches: AtomicU64,
+    /// Merges of small segments done since start.
+    compactions: AtomicU64,
     /// What `--follow` is doing (empty without it).
     follow_status: Mutex<String>,
     /// What the Kafka consumer is doing (empty without one).
@@ -264,6 +266,7 @@ pub fn run(cfg: ServeConfig) -> Result<(), ServeError> {
             duplicates: AtomicU64::new(0),
             rejected_batches: AtomicU64::new(0),
             accepted_batches: AtomicU64::new(0),
+            compactions: AtomicU64::new(0),
             follow_status: Mutex::new(String::new()),
             kafka_status: Mutex::new(String::new()),
         });
@@ -508,6 +511,11 @@ fn start_pass(app: &Arc<App>) {
         if let Err(e) = run_pass(&app, false) {
             eprintln!("lockstep serve: {e}");
         }
+        // Between passes, under the same flag as passes and flushes (the only readers of
+        // segment files once serving), so no reader sees a file vanish.
+        if let Err(e) = compact(&app) {
+            eprintln!("lockstep serve: compaction: {e}");
+        }
         app.pass_running.store(false, Ordering::Release);
     });
 }
@@ -695,6 +703,21 @@ fn run_pass(app: &App, everything: bool) -> Result<PassSummary, ServeError> {
         wall_ms: t0.elapsed().as_secs_f64() * 1e3,
         ..summary
     })
+}
+
+/// Merge runs of small segments (at most a few per call, so passes stay frequent).
+fn compact(app: &App) -> Result<(), ServeError> {
+    for _ in 0..8 {
+        let (plan, dir) = {
+            let s = lock(&app.segments);
+            (s.plan_compaction(), s.dir().to_path_buf())
+        };
+        let Some(c) = plan else { break };
+        let merged = segments::merge(&dir, &c)?;
+        lock(&app.segments).commit_compaction(c, merged)?;
+        app.compactions.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
 }
 
 /// Read segment files into one store.
@@ -1106,6 +1129,7 @@ async fn get_detectors(State(app): State<Arc<App>>, headers: HeaderMap) -> Respo
 struct Stats<'a> {
     events_stored: u64,
     segments: usize,
+    compactions: u64,
     duplicates: u64,
     accepted_batches: u64,
     rejected_batches: u64,
@@ -1133,6 +1157,7 @@ async fn get_stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response 
     Json(Stats {
         events_stored: events,
         segments: segs,
+        compactions: app.compactions.load(Ordering::Relaxed),
         duplicates: app.duplicates.load(Ordering::Relaxed),
         accepted_batches: app.accepted_batches.load(Ordering::Relaxed),
         rejected_batches: app.rejected_batches.load(Ordering::Relaxed),
