@@ -20,6 +20,6 @@ pub mod store;
 pub use event::{format_ts, parse_ts, Action, COLUMNS, COLUMN_COUNT, REQUIRED_COLUMNS};
 pub use intern::{Interner, NONE_ID};
 pub use store::{
-    clip_value, Csr, EventBatch, EventStore, EventStoreBuilder, FieldError, RawEvent, TypedEvent,
-    NO_MS,
+    clip_value, Csr, EventBatch, EventStore, EventStoreBuilder, FieldError, Num, Numbers, RawEvent,
+    TypedEvent, NO_MS,
 };

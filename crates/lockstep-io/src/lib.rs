@@ -28,7 +28,9 @@ pub use error::{BadRow, Location, ReadError};
 pub use source::ByteCounter;
 pub use write::{open_event_writer, EventWriter, WriteError};
 
-use lockstep_core::{EventBatch, EventStore, EventStoreBuilder, FieldError, RawEvent, TypedEvent};
+use lockstep_core::{
+    EventBatch, EventStore, EventStoreBuilder, FieldError, Numbers, RawEvent, TypedEvent,
+};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 
 /// An input format.
@@ -139,8 +141,20 @@ impl RowSink {
     /// One data row.
     #[inline]
     pub(crate) fn row(&mut self, loc: Location, raw: &RawEvent<'_>) -> Result<(), ReadError> {
+        self.row_with(loc, raw, &Numbers::default())
+    }
+
+    /// One data row whose numeric columns the reader holds as numbers (see
+    /// [`TypedEvent::from_raw_with`]).
+    #[inline]
+    pub(crate) fn row_with(
+        &mut self,
+        loc: Location,
+        raw: &RawEvent<'_>,
+        numbers: &Numbers,
+    ) -> Result<(), ReadError> {
         self.report.rows += 1;
-        match TypedEvent::from_raw(raw).and_then(|e| self.batch.push(&e)) {
+        match TypedEvent::from_raw_with(raw, numbers).and_then(|e| self.batch.push(&e)) {
             Ok(()) => {
                 self.report.events += 1;
                 if self.batch.len() >= BATCH_ROWS || self.batch.arena_len() >= BATCH_BYTES {
@@ -221,6 +235,11 @@ pub fn read_into(
         None if path == "-" => Format::Csv,
         None => return Err(ReadError::UnknownFormat { path: path.into() }),
     };
+    if format == Format::Parquet {
+        if let Some(rows) = parquet_read::row_count(path) {
+            builder.reserve(rows);
+        }
+    }
     // Parsing and validation on this thread; interning (the other half of the cost) on a
     // second one, batch by batch.
     std::thread::scope(|scope| {

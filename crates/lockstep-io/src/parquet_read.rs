@@ -8,7 +8,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, TimeUnit};
-use lockstep_core::{FieldError, RawEvent, COLUMNS, REQUIRED_COLUMNS};
+use lockstep_core::{FieldError, Num, Numbers, RawEvent, COLUMNS, REQUIRED_COLUMNS};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use parquet::file::reader::ChunkReader;
@@ -33,6 +33,20 @@ pub(crate) fn read_parquet(
         })?;
         read_from(path, f, progress, sink)
     }
+}
+
+/// The row count in a plain Parquet file's footer (None for compressed or unreadable input —
+/// the read proper reports those).
+pub(crate) fn row_count(path: &str) -> Option<usize> {
+    let lower = path.to_ascii_lowercase();
+    if path == "-" || lower.ends_with(".gz") || lower.ends_with(".zst") {
+        return None;
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let meta = parquet::file::metadata::ParquetMetaDataReader::new()
+        .parse_and_finish(&f)
+        .ok()?;
+    usize::try_from(meta.file_metadata().num_rows()).ok()
 }
 
 fn pq_err(path: &str, e: impl std::fmt::Display) -> ReadError {
@@ -99,18 +113,42 @@ fn read_from<R: ChunkReader + 'static>(
             row += 1;
             let mut vals: [Option<&str>; lockstep_core::COLUMN_COUNT] =
                 [None; lockstep_core::COLUMN_COUNT];
+            let mut numbers = Numbers::default();
             let mut null_required = None;
             for (c, (col, buf)) in cols.iter().zip(scratch.iter_mut()).enumerate() {
-                if let Some(col) = col {
-                    buf.clear();
-                    if col.value(i, buf) {
-                        let written: &String = buf;
-                        vals[c] = Some(written.as_str());
-                    } else if c < REQUIRED_COLUMNS.len() {
+                let Some(col) = col else { continue };
+                // Numeric columns stay numbers; text is borrowed from the batch, not copied.
+                let slot = match c {
+                    TS => Some(&mut numbers.ts),
+                    WATCH_MS => Some(&mut numbers.watch_ms),
+                    VIDEO_MS => Some(&mut numbers.video_ms),
+                    RATING => Some(&mut numbers.rating),
+                    _ => None,
+                };
+                match (col.cell(i), slot) {
+                    (Cell::Null, _) if c < REQUIRED_COLUMNS.len() => {
                         null_required = Some(c);
                         break;
-                    } else {
+                    }
+                    // An optional column's null is an empty cell.
+                    (Cell::Null, _) => vals[c] = Some(""),
+                    (Cell::Text(t), _) => vals[c] = Some(t),
+                    (Cell::Num(n), Some(slot)) => {
+                        *slot = Some(n);
                         vals[c] = Some("");
+                    }
+                    // A number in a text column (ids stored as integers): its decimal text; so
+                    // is a `UInt64` beyond `i64` anywhere (rare: the text rules judge it).
+                    (cell @ (Cell::Num(_) | Cell::BigUint(_)), _) => {
+                        buf.clear();
+                        let _ = match cell {
+                            Cell::Num(Num::Int(v)) => write!(buf, "{v}"),
+                            Cell::Num(Num::Float(v)) => write!(buf, "{v}"),
+                            Cell::BigUint(v) => write!(buf, "{v}"),
+                            Cell::Null | Cell::Text(_) => Ok(()),
+                        };
+                        let written: &String = buf;
+                        vals[c] = Some(written.as_str());
                     }
                 }
             }
@@ -121,8 +159,14 @@ fn read_from<R: ChunkReader + 'static>(
                 )?;
                 continue;
             }
+            // Optional numeric columns read as numbers carry no text.
+            for c in [WATCH_MS, VIDEO_MS, RATING] {
+                if vals[c] == Some("") {
+                    vals[c] = None;
+                }
+            }
             let raw = RawEvent::from_cells(vals);
-            sink.row(loc, &raw)?;
+            sink.row_with(loc, &raw, &numbers)?;
         }
         if let Some(p) = &progress {
             p.0.store(
@@ -174,7 +218,7 @@ impl Column {
     }
 
     /// Write row `i` as text into `buf` (or borrow it); false for null.
-    fn value(&self, i: usize, buf: &mut String) -> bool {
+    fn cell(&self, i: usize) -> Cell<'_> {
         let a: &ArrayRef = match self {
             Column::Utf8(a)
             | Column::LargeUtf8(a)
@@ -185,52 +229,65 @@ impl Column {
             | Column::Ts(a, _) => a,
         };
         if a.is_null(i) {
-            return false;
+            return Cell::Null;
         }
         match self {
-            Column::Utf8(a) => buf.push_str(a.as_string::<i32>().value(i)),
-            Column::LargeUtf8(a) => buf.push_str(a.as_string::<i64>().value(i)),
-            Column::Utf8View(a) => buf.push_str(a.as_string_view().value(i)),
-            Column::Dict(_, keys, values) => return values.value(keys[i], buf),
-            Column::Int(a, dt) => {
-                let _ = match dt {
-                    DataType::Int8 => write!(buf, "{}", a.as_primitive::<Int8Type>().value(i)),
-                    DataType::Int16 => write!(buf, "{}", a.as_primitive::<Int16Type>().value(i)),
-                    DataType::Int32 => write!(buf, "{}", a.as_primitive::<Int32Type>().value(i)),
-                    DataType::Int64 => write!(buf, "{}", a.as_primitive::<Int64Type>().value(i)),
-                    DataType::UInt8 => write!(buf, "{}", a.as_primitive::<UInt8Type>().value(i)),
-                    DataType::UInt16 => write!(buf, "{}", a.as_primitive::<UInt16Type>().value(i)),
-                    DataType::UInt32 => write!(buf, "{}", a.as_primitive::<UInt32Type>().value(i)),
-                    _ => write!(buf, "{}", a.as_primitive::<UInt64Type>().value(i)),
-                };
-            }
-            Column::Float(a) => {
-                let v = if let Some(p) = a.as_primitive_opt::<Float64Type>() {
+            Column::Utf8(a) => Cell::Text(a.as_string::<i32>().value(i)),
+            Column::LargeUtf8(a) => Cell::Text(a.as_string::<i64>().value(i)),
+            Column::Utf8View(a) => Cell::Text(a.as_string_view().value(i)),
+            Column::Dict(_, keys, values) => values.cell(keys[i]),
+            Column::Int(a, dt) => Cell::Num(Num::Int(match dt {
+                DataType::Int8 => a.as_primitive::<Int8Type>().value(i) as i64,
+                DataType::Int16 => a.as_primitive::<Int16Type>().value(i) as i64,
+                DataType::Int32 => a.as_primitive::<Int32Type>().value(i) as i64,
+                DataType::Int64 => a.as_primitive::<Int64Type>().value(i),
+                DataType::UInt8 => a.as_primitive::<UInt8Type>().value(i) as i64,
+                DataType::UInt16 => a.as_primitive::<UInt16Type>().value(i) as i64,
+                DataType::UInt32 => a.as_primitive::<UInt32Type>().value(i) as i64,
+                _ => {
+                    let v = a.as_primitive::<UInt64Type>().value(i);
+                    match i64::try_from(v) {
+                        Ok(v) => v,
+                        Err(_) => return Cell::BigUint(v),
+                    }
+                }
+            })),
+            Column::Float(a) => Cell::Num(Num::Float(
+                if let Some(p) = a.as_primitive_opt::<Float64Type>() {
                     p.value(i)
                 } else {
                     a.as_primitive::<Float32Type>().value(i) as f64
-                };
-                let _ = write!(buf, "{v}");
-            }
-            Column::Ts(a, u) => {
-                let ms = match u {
-                    TimeUnit::Second => a
-                        .as_primitive::<TimestampSecondType>()
-                        .value(i)
-                        .saturating_mul(1000),
-                    TimeUnit::Millisecond => a.as_primitive::<TimestampMillisecondType>().value(i),
-                    TimeUnit::Microsecond => a
-                        .as_primitive::<TimestampMicrosecondType>()
-                        .value(i)
-                        .div_euclid(1000),
-                    TimeUnit::Nanosecond => a
-                        .as_primitive::<TimestampNanosecondType>()
-                        .value(i)
-                        .div_euclid(1_000_000),
-                };
-                let _ = write!(buf, "{ms}");
-            }
+                },
+            )),
+            Column::Ts(a, u) => Cell::Num(Num::Int(match u {
+                TimeUnit::Second => a
+                    .as_primitive::<TimestampSecondType>()
+                    .value(i)
+                    .saturating_mul(1000),
+                TimeUnit::Millisecond => a.as_primitive::<TimestampMillisecondType>().value(i),
+                TimeUnit::Microsecond => a
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .value(i)
+                    .div_euclid(1000),
+                TimeUnit::Nanosecond => a
+                    .as_primitive::<TimestampNanosecondType>()
+                    .value(i)
+                    .div_euclid(1_000_000),
+            })),
         }
-        true
     }
 }
+
+/// One cell: text borrowed from its batch, a number, or null.
+enum Cell<'a> {
+    Null,
+    Text(&'a str),
+    Num(Num),
+    /// A `UInt64` beyond `i64`, read as its text.
+    BigUint(u64),
+}
+
+const TS: usize = 0;
+const WATCH_MS: usize = 6;
+const VIDEO_MS: usize = 7;
+const RATING: usize = 9;

@@ -333,6 +333,100 @@ fn parquet_null_in_required_column_names_the_row() {
     }
 }
 
+/// Write one Parquet file with the given columns.
+fn parquet_file(
+    dir: &tempfile::TempDir,
+    name: &str,
+    cols: Vec<(&str, arrow_array::ArrayRef)>,
+) -> String {
+    let p = dir.path().join(name);
+    let batch = arrow_array::RecordBatch::try_from_iter(cols).unwrap();
+    let f = std::fs::File::create(&p).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// Typed Parquet columns are read as numbers under the same rules as their text: integer ids
+/// become their decimal text, integral float times and durations pass, and a bad number names
+/// its row, column and value.
+#[test]
+fn parquet_typed_columns_follow_the_text_rules() {
+    use arrow_array::{ArrayRef, Float64Array, Int32Array, StringArray, UInt64Array};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let text = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+    let good = parquet_file(
+        &dir,
+        "typed.parquet",
+        vec![
+            ("ts", Arc::new(Float64Array::from(vec![2000.0, 1000.0]))),
+            ("account", Arc::new(UInt64Array::from(vec![7, u64::MAX]))),
+            ("action", text(&["view", "like"])),
+            ("target", text(&["v1", "v1"])),
+            (
+                "watch_ms",
+                Arc::new(Int32Array::from(vec![Some(1500), None])),
+            ),
+            (
+                "video_ms",
+                Arc::new(Float64Array::from(vec![Some(3000.0), None])),
+            ),
+            ("rating", Arc::new(Int32Array::from(vec![Some(4), None]))),
+        ],
+    );
+    let (s, _) = read_events(&good, &ReadOptions::default()).unwrap();
+    assert_eq!(s.ts, vec![1000, 2000]);
+    assert_eq!(s.accounts.name(s.account[0]), u64::MAX.to_string());
+    assert_eq!(s.accounts.name(s.account[1]), "7");
+    assert_eq!((s.watch_of(1), s.video_len_of(1)), (Some(1500), Some(3000)));
+    assert_eq!(
+        (s.watch_of(0), s.rating_of(1), s.rating_of(0)),
+        (None, Some(4.0), None)
+    );
+    // A negative duration, a fractional time, an out-of-range duration: named, as text is.
+    let cases: [(&str, ArrayRef, &str, &str); 3] = [
+        (
+            "watch_ms",
+            Arc::new(Int32Array::from(vec![5, -3])),
+            "watch_ms",
+            "-3",
+        ),
+        (
+            "ts",
+            Arc::new(Float64Array::from(vec![1.0, 2.5])),
+            "ts",
+            "2.5",
+        ),
+        (
+            "video_ms",
+            Arc::new(UInt64Array::from(vec![1, u64::MAX])),
+            "video_ms",
+            "18446744073709551615",
+        ),
+    ];
+    for (i, (name, col, column, value)) in cases.into_iter().enumerate() {
+        let mut cols: Vec<(&str, ArrayRef)> = vec![
+            ("account", text(&["a", "b"])),
+            ("action", text(&["view", "view"])),
+            ("target", text(&["v", "v"])),
+        ];
+        if name != "ts" {
+            cols.push(("ts", Arc::new(arrow_array::Int64Array::from(vec![1, 2]))));
+        }
+        cols.push((name, col));
+        let p = parquet_file(&dir, &format!("bad{i}.parquet"), cols);
+        match err(&p) {
+            ReadError::BadRow(b) => {
+                assert_eq!(b.location, Location::Row(1), "{name}");
+                assert_eq!((b.column.as_str(), b.value.as_str()), (column, value));
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn builder_is_an_event_writer() {
     let mut b = EventStoreBuilder::new();
