@@ -7,9 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${TANSU_ROOT:-$HOME/.cache/lockstep/tansu}
-if [ ! -x "$root/bin/tansu" ]; then
-  echo "installing tansu into $root (several minutes)" >&2
-  cargo install tansu --locked --root "$root"
+# tansu's in-memory storage engine is its `dynostore` feature (not a default one).
+if [ ! -f "$root/.with-dynostore" ]; then
+  echo "installing tansu into $root (about 20 minutes on 2 cores)" >&2
+  cargo install tansu --locked --features dynostore --root "$root" --force
+  touch "$root/.with-dynostore"
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)

@@ -7,6 +7,7 @@
 
 use crate::event::{parse_duration_ms, parse_rating, parse_ts, Action};
 use crate::intern::{Interner, NONE_ID};
+use std::sync::Arc;
 
 /// Why one input row could not become an event. Readers add the file and line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -447,12 +448,58 @@ pub struct EventStore {
     pub target_creator: Vec<u32>,
     by_account: Csr,
     by_target: Csr,
+    derived: Derived,
+}
+
+/// Values computed from a finished store once and shared by whoever asks
+/// ([`EventStore::derived`]): several detectors need the same derived table (each target's
+/// creator key, say), and computing it once per store instead of once per detector saves a
+/// pass over every event each time. A clone of the store starts with an empty cache.
+#[derive(Default)]
+struct Derived {
+    cells: std::sync::Mutex<hashbrown::HashMap<std::any::TypeId, Arc<DerivedCell>>>,
+}
+
+/// One derived value, computed at most once.
+type DerivedCell = std::sync::OnceLock<Arc<dyn std::any::Any + Send + Sync>>;
+
+impl Clone for Derived {
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
 }
 
 /// Sentinel for "no duration" in `watch_ms` / `video_ms`.
 pub const NO_MS: u32 = u32::MAX;
 
 impl EventStore {
+    /// The value of type `T` derived from this store by `compute`, computed on the first call
+    /// and shared after (one value per type: give each derived table its own type). Callers
+    /// asking at once wait for the one computing it.
+    pub fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        compute: impl FnOnce(&Self) -> T,
+    ) -> Arc<T> {
+        let cell = {
+            let mut cells = self.derived.cells.lock().unwrap_or_else(|p| p.into_inner());
+            cells
+                .entry(std::any::TypeId::of::<T>())
+                .or_default()
+                .clone()
+        };
+        let value = cell.get_or_init(|| Arc::new(compute(self)));
+        value
+            .clone()
+            .downcast::<T>()
+            .expect("a cell holds the type it is keyed by")
+    }
+
     /// Number of events.
     pub fn len(&self) -> usize {
         self.ts.len()
@@ -993,6 +1040,32 @@ mod tests {
         assert_eq!((all.len(), all.count_before(50)), (6, 2));
         assert_eq!(all.evict_before(50), 2);
         assert_eq!(render(&all.finish()), render(&snap));
+    }
+
+    #[test]
+    fn derived_values_are_computed_once_per_store_and_type() {
+        let mut b = EventStoreBuilder::new();
+        b.push_raw(&raw("1", "a", "view", "v")).unwrap();
+        let s = b.finish();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        #[derive(Debug, PartialEq)]
+        struct Len(usize);
+        let get = || {
+            s.derived(|s| {
+                calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Len(s.len())
+            })
+        };
+        let (x, y) = std::thread::scope(|t| {
+            let x = t.spawn(get);
+            (x.join().unwrap(), get())
+        });
+        assert_eq!((&*x, &*y), (&Len(1), &Len(1)));
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Another type is another value; a clone starts empty.
+        assert_eq!(*s.derived(|_| 7u8), 7);
+        let c = s.clone();
+        assert_eq!(*c.derived(|_| 9u8), 9);
     }
 
     #[test]

@@ -14,8 +14,24 @@ pub const FOLLOW_AFTER_ENGAGING_MS: i64 = 60_000;
 /// [`FOLLOW_AFTER_ENGAGING_MS`]; the most-named account wins, ties to the smallest id);
 /// otherwise the target itself — a video of *unknown* creator, which may belong to anyone (see
 /// [`surely_two_creators`]). Detectors count distinct keys, not targets, so that a fan club
-/// engaging every release of one idol is one key, not many. O(E) plus a sort of the votes.
-pub fn creator_keys(store: &EventStore) -> Vec<u32> {
+/// engaging every release of one idol is one key, not many. O(E) plus a sort of the votes,
+/// once per store: the table is shared by every detector that asks ([`EventStore::derived`]).
+pub fn creator_keys(store: &EventStore) -> std::sync::Arc<CreatorKeys> {
+    store.derived(|s| CreatorKeys(compute_creator_keys(s)))
+}
+
+/// Each target's creator key (see [`creator_keys`]), indexable by target id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatorKeys(pub Vec<u32>);
+
+impl std::ops::Deref for CreatorKeys {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+fn compute_creator_keys(store: &EventStore) -> Vec<u32> {
     use lockstep_core::Action;
     let nt = store.n_targets() as u32;
     let mut key: Vec<u32> = (0..nt)

@@ -82,13 +82,13 @@ impl TemplateCommentDetector {
             0
         };
         let start = w.div_euclid(2) * self.window_ms - offset;
-        let mut accs: Vec<u32> = store
-            .events_on_target(target)
+        // A target's events are in time order: search the window's ends instead of scanning a
+        // popular video's whole history for every burst on it.
+        let evs = store.events_on_target(target);
+        let lo = evs.partition_point(|&e| store.ts[e as usize] < start);
+        let hi = evs.partition_point(|&e| store.ts[e as usize] < start + self.window_ms);
+        let mut accs: Vec<u32> = evs[lo..hi]
             .iter()
-            .filter(|&&e| {
-                let t = store.ts[e as usize];
-                t >= start && t < start + self.window_ms
-            })
             .map(|&e| store.account[e as usize])
             .collect();
         accs.sort_unstable();
