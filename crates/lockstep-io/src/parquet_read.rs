@@ -100,7 +100,7 @@ fn read_from<R: ChunkReader + 'static>(
                 if c >= REQUIRED_COLUMNS.len() && array.null_count() == array.len() {
                     return Ok(None);
                 }
-                Column::new(batch.column(p).clone())
+                Column::new(batch.column(p))
                     .map(Some)
                     .map_err(|dt| ReadError::Parquet {
                         path: path.into(),
@@ -179,68 +179,69 @@ fn read_from<R: ChunkReader + 'static>(
 }
 
 /// One Arrow column, typed once per batch.
-enum Column {
-    Utf8(ArrayRef),
-    LargeUtf8(ArrayRef),
-    Utf8View(ArrayRef),
-    /// Dictionary: normalised keys plus a string column of values.
-    Dict(ArrayRef, Vec<usize>, Box<Column>),
-    Int(ArrayRef, DataType),
-    Float(ArrayRef),
-    /// Timestamp in the given unit, converted to ms.
-    Ts(ArrayRef, TimeUnit),
+/// One column of a batch, its array resolved to a concrete type once per batch (not per cell:
+/// a downcast and a virtual null check per cell were a tenth of reading).
+struct Column<'a> {
+    nulls: Option<&'a arrow_buffer::NullBuffer>,
+    values: Values<'a>,
 }
 
-impl Column {
-    fn new(a: ArrayRef) -> Result<Column, DataType> {
-        Ok(match a.data_type().clone() {
-            DataType::Utf8 => Column::Utf8(a),
-            DataType::LargeUtf8 => Column::LargeUtf8(a),
-            DataType::Utf8View => Column::Utf8View(a),
+enum Values<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    LargeUtf8(&'a arrow_array::LargeStringArray),
+    Utf8View(&'a arrow_array::StringViewArray),
+    Dict(Vec<usize>, Box<Column<'a>>),
+    Int64(&'a arrow_array::Int64Array),
+    Int32(&'a arrow_array::Int32Array),
+    /// Other integer widths (rare): read through the generic array.
+    Int(&'a ArrayRef, DataType),
+    Float(&'a ArrayRef),
+    Ts(&'a ArrayRef, TimeUnit),
+}
+
+impl<'a> Column<'a> {
+    fn new(a: &'a ArrayRef) -> Result<Column<'a>, DataType> {
+        let values = match a.data_type() {
+            DataType::Utf8 => Values::Utf8(a.as_string::<i32>()),
+            DataType::LargeUtf8 => Values::LargeUtf8(a.as_string::<i64>()),
+            DataType::Utf8View => Values::Utf8View(a.as_string_view()),
             DataType::Dictionary(_, _) => {
                 let d = a.as_any_dictionary();
-                let keys = d.normalized_keys();
-                let values = Column::new(d.values().clone())?;
-                Column::Dict(a.clone(), keys, Box::new(values))
+                Values::Dict(d.normalized_keys(), Box::new(Column::new(d.values())?))
             }
+            DataType::Int64 => Values::Int64(a.as_primitive::<Int64Type>()),
+            DataType::Int32 => Values::Int32(a.as_primitive::<Int32Type>()),
             dt @ (DataType::Int8
             | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
             | DataType::UInt8
             | DataType::UInt16
             | DataType::UInt32
-            | DataType::UInt64) => Column::Int(a, dt),
-            DataType::Float32 | DataType::Float64 => Column::Float(a),
-            DataType::Timestamp(u, _) => Column::Ts(a, u),
-            other => return Err(other),
+            | DataType::UInt64) => Values::Int(a, dt.clone()),
+            DataType::Float32 | DataType::Float64 => Values::Float(a),
+            DataType::Timestamp(u, _) => Values::Ts(a, *u),
+            other => return Err(other.clone()),
+        };
+        Ok(Column {
+            nulls: a.nulls(),
+            values,
         })
     }
 
-    /// Write row `i` as text into `buf` (or borrow it); false for null.
-    fn cell(&self, i: usize) -> Cell<'_> {
-        let a: &ArrayRef = match self {
-            Column::Utf8(a)
-            | Column::LargeUtf8(a)
-            | Column::Utf8View(a)
-            | Column::Dict(a, _, _)
-            | Column::Int(a, _)
-            | Column::Float(a)
-            | Column::Ts(a, _) => a,
-        };
-        if a.is_null(i) {
+    #[inline]
+    fn cell(&self, i: usize) -> Cell<'a> {
+        if self.nulls.is_some_and(|n| n.is_null(i)) {
             return Cell::Null;
         }
-        match self {
-            Column::Utf8(a) => Cell::Text(a.as_string::<i32>().value(i)),
-            Column::LargeUtf8(a) => Cell::Text(a.as_string::<i64>().value(i)),
-            Column::Utf8View(a) => Cell::Text(a.as_string_view().value(i)),
-            Column::Dict(_, keys, values) => values.cell(keys[i]),
-            Column::Int(a, dt) => Cell::Num(Num::Int(match dt {
+        match &self.values {
+            Values::Utf8(a) => Cell::Text(a.value(i)),
+            Values::LargeUtf8(a) => Cell::Text(a.value(i)),
+            Values::Utf8View(a) => Cell::Text(a.value(i)),
+            Values::Dict(keys, values) => values.cell(keys[i]),
+            Values::Int64(a) => Cell::Num(Num::Int(a.value(i))),
+            Values::Int32(a) => Cell::Num(Num::Int(a.value(i) as i64)),
+            Values::Int(a, dt) => Cell::Num(Num::Int(match dt {
                 DataType::Int8 => a.as_primitive::<Int8Type>().value(i) as i64,
                 DataType::Int16 => a.as_primitive::<Int16Type>().value(i) as i64,
-                DataType::Int32 => a.as_primitive::<Int32Type>().value(i) as i64,
-                DataType::Int64 => a.as_primitive::<Int64Type>().value(i),
                 DataType::UInt8 => a.as_primitive::<UInt8Type>().value(i) as i64,
                 DataType::UInt16 => a.as_primitive::<UInt16Type>().value(i) as i64,
                 DataType::UInt32 => a.as_primitive::<UInt32Type>().value(i) as i64,
@@ -252,14 +253,14 @@ impl Column {
                     }
                 }
             })),
-            Column::Float(a) => Cell::Num(Num::Float(
+            Values::Float(a) => Cell::Num(Num::Float(
                 if let Some(p) = a.as_primitive_opt::<Float64Type>() {
                     p.value(i)
                 } else {
                     a.as_primitive::<Float32Type>().value(i) as f64
                 },
             )),
-            Column::Ts(a, u) => Cell::Num(Num::Int(match u {
+            Values::Ts(a, u) => Cell::Num(Num::Int(match u {
                 TimeUnit::Second => a
                     .as_primitive::<TimestampSecondType>()
                     .value(i)
