@@ -247,6 +247,17 @@ fn read_one(path: &str, detect: bool) {
                 f.len()
             );
         }
+        // All detectors at once (as `detect` runs them), then fusion alone.
+        let t = Instant::now();
+        let registry = lockstep_detect::registry();
+        let findings = lockstep_detect::find(&store, &registry);
+        let t_find = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let _ = lockstep_detect::fuse(&store, findings, &Default::default());
+        eprintln!(
+            "  all detectors together: {t_find:.2} s, fusion: {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
         let t2 = Instant::now();
         let a = lockstep_report::pipeline::analyse(
             store,

@@ -924,8 +924,11 @@ impl EventStoreBuilder {
         if !s.target_creator.is_empty() {
             s.target_creator.resize(s.targets.len(), NONE_ID);
         }
-        s.by_account = Csr::build(&s.account, s.accounts.len());
-        s.by_target = Csr::build(&s.target, s.targets.len());
+        let (by_account, by_target) = rayon::join(
+            || Csr::build(&s.account, s.accounts.len()),
+            || Csr::build(&s.target, s.targets.len()),
+        );
+        (s.by_account, s.by_target) = (by_account, by_target);
         s
     }
 }

@@ -119,7 +119,7 @@ pub fn video_metrics(store: &EventStore, det: &Detection) -> Vec<VideoMetrics> {
         .par_iter()
         .map(|v| (v.score, !v.flagged))
         .collect();
-    let mut out: Vec<VideoMetrics> = (0..store.n_targets() as u32)
+    let out: Vec<VideoMetrics> = (0..store.n_targets() as u32)
         .into_par_iter()
         .filter_map(|t| {
             let mut m = VideoMetrics {
@@ -177,13 +177,20 @@ pub fn video_metrics(store: &EventStore, det: &Detection) -> Vec<VideoMetrics> {
             any.then_some(m)
         })
         .collect();
-    out.par_sort_by(|a, b| {
-        store
-            .targets
-            .name(a.target)
-            .cmp(store.targets.name(b.target))
+    // By name, on an inline prefix first (see `ranked_accounts`).
+    let mut keyed: Vec<(u64, VideoMetrics)> = out
+        .into_par_iter()
+        .map(|m| (crate::name_prefix(store.targets.name(m.target)), m))
+        .collect();
+    keyed.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            store
+                .targets
+                .name(a.1.target)
+                .cmp(store.targets.name(b.1.target))
+        })
     });
-    out
+    keyed.into_iter().map(|k| k.1).collect()
 }
 
 #[cfg(test)]
