@@ -249,10 +249,10 @@ impl<'a> TypedEvent<'a> {
 
     /// The rules every stored event obeys: an account, and a target unless the action is `login`.
     pub fn check(&self) -> Result<(), FieldError> {
-        if self.account.trim().is_empty() {
+        if is_blank(self.account) {
             return Err(FieldError::new("account", self.account, "empty"));
         }
-        if self.target.trim().is_empty() && self.action != Action::Login {
+        if is_blank(self.target) && self.action != Action::Login {
             return Err(FieldError::new(
                 "target",
                 self.target,
@@ -643,8 +643,19 @@ pub struct EventStoreBuilder {
     store: EventStore,
 }
 
+/// Empty or only whitespace. Settled by the first byte for almost every id (ASCII, not a
+/// space): trimming both ends of every cell was 2% of reading.
+#[inline]
+fn is_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(0x21..=0x7f) => false, // printable ASCII: no space of any kind
+        Some(_) => s.trim().is_empty(),
+    }
+}
+
 fn opt(s: Option<&str>) -> Option<&str> {
-    s.filter(|v| !v.trim().is_empty())
+    s.filter(|v| !is_blank(v))
 }
 
 impl EventStoreBuilder {

@@ -123,12 +123,19 @@ impl Detector for TemplateCommentDetector {
         rows.sort_unstable();
         // Template bursts: (template, target, window) with enough distinct accounts.
         let mut bursts: Vec<(u32, u32, Vec<u32>, Vec<u32>)> = Vec::new(); // template, target, accounts, events
+                                                                          // Many templates meet on one popular video's window (every common phrase does): its
+                                                                          // audience is counted once (recounting it per template was most of this detector).
+        let mut audience: FxHashMap<(u32, i64), usize> = FxHashMap::default();
         for run in rows.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
             let mut accounts: Vec<u32> = run.iter().map(|r| r.3).collect();
             accounts.dedup();
             if accounts.len() >= self.min_accounts
                 && accounts.len() as f64
-                    >= self.min_audience_share * self.audience(store, run[0].1, run[0].2) as f64
+                    >= self.min_audience_share
+                        * *audience
+                            .entry((run[0].1, run[0].2))
+                            .or_insert_with(|| self.audience(store, run[0].1, run[0].2))
+                            as f64
             {
                 bursts.push((
                     run[0].0,
