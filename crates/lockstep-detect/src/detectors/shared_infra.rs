@@ -136,7 +136,7 @@ impl SharedInfraDetector {
         let mut ip_node: Vec<(u32, u32)> = node_ip.iter().map(|&(d, i)| (i, d)).collect();
         ip_node.par_sort_unstable();
         let ip_off = group_offsets(&ip_node, n_ips);
-        let node_off = group_offsets(&node_ip, n_nodes);
+        let node_off = group_offsets(node_ip, n_nodes);
         // One IP-sized stamp array per rayon job, so keep jobs coarse.
         (0..n_ips)
             .into_par_iter()
