@@ -56,7 +56,7 @@ fn pq_err(path: &str, e: impl std::fmt::Display) -> ReadError {
     }
 }
 
-fn read_from<R: ChunkReader + 'static>(
+fn read_from<R: ChunkReader + Send + 'static>(
     path: &str,
     reader: R,
     progress: Option<ByteCounter>,
@@ -87,98 +87,110 @@ fn read_from<R: ChunkReader + 'static>(
         .map_err(|e| pq_err(path, e))?;
     let mut row: u64 = 0;
     let mut scratch: [String; lockstep_core::COLUMN_COUNT] = Default::default();
-    for batch in reader {
-        let batch = batch.map_err(|e| pq_err(path, e))?;
-        let cols: Vec<Option<Column>> = (0..COLUMNS.len())
-            .map(|c| {
-                let Some(p) = projected[c] else {
-                    return Ok(None);
-                };
-                // An optional column with no value in this batch (a `creator` or `rating`
-                // column written empty) costs nothing per row.
-                let array = batch.column(p);
-                if c >= REQUIRED_COLUMNS.len() && array.null_count() == array.len() {
-                    return Ok(None);
-                }
-                Column::new(batch.column(p))
-                    .map(Some)
-                    .map_err(|dt| ReadError::Parquet {
-                        path: path.into(),
-                        message: format!("column `{}` has unsupported type {dt}", COLUMNS[c]),
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        for i in 0..batch.num_rows() {
-            let loc = Location::Row(row);
-            row += 1;
-            let mut vals: [Option<&str>; lockstep_core::COLUMN_COUNT] =
-                [None; lockstep_core::COLUMN_COUNT];
-            let mut numbers = Numbers::default();
-            let mut null_required = None;
-            for (c, (col, buf)) in cols.iter().zip(scratch.iter_mut()).enumerate() {
-                let Some(col) = col else { continue };
-                // Numeric columns stay numbers; text is borrowed from the batch, not copied.
-                let slot = match c {
-                    TS => Some(&mut numbers.ts),
-                    WATCH_MS => Some(&mut numbers.watch_ms),
-                    VIDEO_MS => Some(&mut numbers.video_ms),
-                    RATING => Some(&mut numbers.rating),
-                    _ => None,
-                };
-                match (col.cell(i), slot) {
-                    (Cell::Null, _) if c < REQUIRED_COLUMNS.len() => {
-                        null_required = Some(c);
-                        break;
-                    }
-                    // An optional column's null is an empty cell.
-                    (Cell::Null, _) => vals[c] = Some(""),
-                    (Cell::Text(t), _) => vals[c] = Some(t),
-                    (Cell::Num(n), Some(slot)) => {
-                        *slot = Some(n);
-                        vals[c] = Some("");
-                    }
-                    // A number in a text column (ids stored as integers): its decimal text; so
-                    // is a `UInt64` beyond `i64` anywhere (rare: the text rules judge it).
-                    (cell @ (Cell::Num(_) | Cell::BigUint(_)), _) => {
-                        buf.clear();
-                        let _ = match cell {
-                            Cell::Num(Num::Int(v)) => write!(buf, "{v}"),
-                            Cell::Num(Num::Float(v)) => write!(buf, "{v}"),
-                            Cell::BigUint(v) => write!(buf, "{v}"),
-                            Cell::Null | Cell::Text(_) => Ok(()),
-                        };
-                        let written: &String = buf;
-                        vals[c] = Some(written.as_str());
-                    }
+    // Decoding (decompression, dictionaries) on its own thread, a couple of batches ahead of
+    // the row loop here (which in turn runs ahead of interning): the row loop alone was the
+    // slowest stage of a Parquet read.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        scope.spawn(move || {
+            for batch in reader {
+                if tx.send(batch).is_err() {
+                    break; // the row loop stopped on an error
                 }
             }
-            if let Some(c) = null_required {
-                sink.bad_field(
-                    loc,
-                    FieldError::new(COLUMNS[c], "null", "null in a required column"),
-                )?;
-                continue;
-            }
-            // Optional numeric columns read as numbers carry no text.
-            for c in [WATCH_MS, VIDEO_MS, RATING] {
-                if vals[c] == Some("") {
-                    vals[c] = None;
+        });
+        for batch in rx {
+            let batch = batch.map_err(|e| pq_err(path, e))?;
+            let cols: Vec<Option<Column>> = (0..COLUMNS.len())
+                .map(|c| {
+                    let Some(p) = projected[c] else {
+                        return Ok(None);
+                    };
+                    // An optional column with no value in this batch (a `creator` or `rating`
+                    // column written empty) costs nothing per row.
+                    let array = batch.column(p);
+                    if c >= REQUIRED_COLUMNS.len() && array.null_count() == array.len() {
+                        return Ok(None);
+                    }
+                    Column::new(batch.column(p))
+                        .map(Some)
+                        .map_err(|dt| ReadError::Parquet {
+                            path: path.into(),
+                            message: format!("column `{}` has unsupported type {dt}", COLUMNS[c]),
+                        })
+                })
+                .collect::<Result<_, _>>()?;
+            for i in 0..batch.num_rows() {
+                let loc = Location::Row(row);
+                row += 1;
+                let mut vals: [Option<&str>; lockstep_core::COLUMN_COUNT] =
+                    [None; lockstep_core::COLUMN_COUNT];
+                let mut numbers = Numbers::default();
+                let mut null_required = None;
+                for (c, (col, buf)) in cols.iter().zip(scratch.iter_mut()).enumerate() {
+                    let Some(col) = col else { continue };
+                    // Numeric columns stay numbers; text is borrowed from the batch, not copied.
+                    let slot = match c {
+                        TS => Some(&mut numbers.ts),
+                        WATCH_MS => Some(&mut numbers.watch_ms),
+                        VIDEO_MS => Some(&mut numbers.video_ms),
+                        RATING => Some(&mut numbers.rating),
+                        _ => None,
+                    };
+                    match (col.cell(i), slot) {
+                        (Cell::Null, _) if c < REQUIRED_COLUMNS.len() => {
+                            null_required = Some(c);
+                            break;
+                        }
+                        // An optional column's null is an empty cell.
+                        (Cell::Null, _) => vals[c] = Some(""),
+                        (Cell::Text(t), _) => vals[c] = Some(t),
+                        (Cell::Num(n), Some(slot)) => {
+                            *slot = Some(n);
+                            vals[c] = Some("");
+                        }
+                        // A number in a text column (ids stored as integers): its decimal text; so
+                        // is a `UInt64` beyond `i64` anywhere (rare: the text rules judge it).
+                        (cell @ (Cell::Num(_) | Cell::BigUint(_)), _) => {
+                            buf.clear();
+                            let _ = match cell {
+                                Cell::Num(Num::Int(v)) => write!(buf, "{v}"),
+                                Cell::Num(Num::Float(v)) => write!(buf, "{v}"),
+                                Cell::BigUint(v) => write!(buf, "{v}"),
+                                Cell::Null | Cell::Text(_) => Ok(()),
+                            };
+                            let written: &String = buf;
+                            vals[c] = Some(written.as_str());
+                        }
+                    }
                 }
+                if let Some(c) = null_required {
+                    sink.bad_field(
+                        loc,
+                        FieldError::new(COLUMNS[c], "null", "null in a required column"),
+                    )?;
+                    continue;
+                }
+                // Optional numeric columns read as numbers carry no text.
+                for c in [WATCH_MS, VIDEO_MS, RATING] {
+                    if vals[c] == Some("") {
+                        vals[c] = None;
+                    }
+                }
+                let raw = RawEvent::from_cells(vals);
+                sink.row_with(loc, &raw, &numbers)?;
             }
-            let raw = RawEvent::from_cells(vals);
-            sink.row_with(loc, &raw, &numbers)?;
+            if let Some(p) = &progress {
+                p.0.store(
+                    total_bytes * row.min(total_rows) / total_rows,
+                    Ordering::Relaxed,
+                );
+            }
         }
-        if let Some(p) = &progress {
-            p.0.store(
-                total_bytes * row.min(total_rows) / total_rows,
-                Ordering::Relaxed,
-            );
-        }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
-/// One Arrow column, typed once per batch.
 /// One column of a batch, its array resolved to a concrete type once per batch (not per cell:
 /// a downcast and a virtual null check per cell were a tenth of reading).
 struct Column<'a> {
