@@ -57,58 +57,35 @@ pub const ID: DetectorId = DetectorId {
     version: 1,
 };
 
-/// The pairs this detector joins on, each sorted and distinct: (account, device),
-/// (account, IP), and (node, IP) where a node is the event's device, or its account (as
-/// `n_devices + account`) when it has none.
-struct Pairs {
-    acc_dev: Vec<(u32, u32)>,
-    acc_ip: Vec<(u32, u32)>,
-    node_ip: Vec<(u32, u32)>,
-    n_nodes: usize,
-}
-
-/// All three pair lists from one gather over each account's events (each event's device and
-/// IP are read once, not once per list: three gathers were most of this detector's time).
-/// Deduplicated per account first, so only distinct pairs reach the one global sort (node, IP);
-/// the account-keyed lists come out in order.
-fn pairs(store: &EventStore) -> Pairs {
-    let nd = store.devices.len() as u32;
-    type Three = (Vec<(u32, u32)>, Vec<(u32, u32)>, Vec<(u32, u32)>);
-    let per_account: Vec<Three> = (0..store.n_accounts() as u32)
+/// Sorted, deduplicated `(key(e), value(e))` pairs over each account's events, where `key` is
+/// constant within an account's events or varies little. Deduplicating per account first keeps
+/// the global sort to distinct pairs instead of all E events (fewer pages touched, less sorting).
+fn account_pairs(
+    store: &EventStore,
+    f: impl Fn(usize) -> Option<(u32, u32)> + Sync + Send,
+) -> Vec<(u32, u32)> {
+    let mut v: Vec<(u32, u32)> = (0..store.n_accounts() as u32)
         .into_par_iter()
-        .map(|a| {
-            let (mut dev, mut ip, mut node) = (Vec::new(), Vec::new(), Vec::new());
-            for &e in store.events_of_account(a) {
-                let (d, i) = (store.device[e as usize], store.ip[e as usize]);
-                if d != NONE_ID {
-                    dev.push((a, d));
-                }
-                if i != NONE_ID {
-                    ip.push((a, i));
-                    node.push((if d == NONE_ID { nd + a } else { d }, i));
-                }
-            }
-            for v in [&mut dev, &mut ip, &mut node] {
-                v.sort_unstable();
-                v.dedup();
-            }
-            (dev, ip, node)
+        .flat_map_iter(|a| {
+            let mut p: Vec<(u32, u32)> = store
+                .events_of_account(a)
+                .iter()
+                .filter_map(|&e| f(e as usize))
+                .collect();
+            p.sort_unstable();
+            p.dedup();
+            p
         })
         .collect();
-    let (mut acc_dev, mut acc_ip, mut node_ip) = (Vec::new(), Vec::new(), Vec::new());
-    for (d, i, n) in per_account {
-        acc_dev.extend(d);
-        acc_ip.extend(i);
-        node_ip.extend(n);
+    // Keyed by the account itself, the pairs come out sorted and distinct already (accounts
+    // in order, each deduplicated): checking is O(n), sorting again is not needed. (One
+    // gather for all three lists was tried: no faster, and holding every account's three
+    // lists at once raised the 10M-event peak RSS from 0.88 to 1.22 GB.)
+    if !v.is_sorted() {
+        v.par_sort_unstable();
+        v.dedup();
     }
-    node_ip.par_sort_unstable();
-    node_ip.dedup();
-    Pairs {
-        acc_dev,
-        acc_ip,
-        node_ip,
-        n_nodes: nd as usize + store.n_accounts(),
-    }
+    v
 }
 
 /// Group sorted pairs by their first element: offsets into the pair list.
@@ -126,17 +103,13 @@ fn group_offsets(p: &[(u32, u32)], n_keys: usize) -> Vec<usize> {
 impl SharedInfraDetector {
     /// Which IPs are hubs, by the reach rule (indexed by IP id).
     pub fn hubs(&self, store: &EventStore) -> Vec<bool> {
-        self.hubs_of(store, &pairs(store))
-    }
-
-    fn hubs_of(&self, store: &EventStore, p: &Pairs) -> Vec<bool> {
-        let (node_ip, n_nodes) = (&p.node_ip, p.n_nodes);
+        let (node_ip, n_nodes) = self.node_ip_pairs(store);
         let n_ips = store.ips.len();
         // ip -> nodes, node -> ips
         let mut ip_node: Vec<(u32, u32)> = node_ip.iter().map(|&(d, i)| (i, d)).collect();
         ip_node.par_sort_unstable();
         let ip_off = group_offsets(&ip_node, n_ips);
-        let node_off = group_offsets(node_ip, n_nodes);
+        let node_off = group_offsets(&node_ip, n_nodes);
         // One IP-sized stamp array per rayon job, so keep jobs coarse.
         (0..n_ips)
             .into_par_iter()
@@ -169,6 +142,27 @@ impl SharedInfraDetector {
             )
             .collect()
     }
+
+    /// (node, ip) pairs where a node is the device, or the account when the event has no device.
+    fn node_ip_pairs(&self, store: &EventStore) -> (Vec<(u32, u32)>, usize) {
+        let nd = store.devices.len() as u32;
+        let p = account_pairs(store, |e| {
+            let ip = store.ip[e];
+            if ip == NONE_ID {
+                return None;
+            }
+            let d = store.device[e];
+            Some((
+                if d == NONE_ID {
+                    nd + store.account[e]
+                } else {
+                    d
+                },
+                ip,
+            ))
+        });
+        (p, nd as usize + store.n_accounts())
+    }
 }
 
 impl Detector for SharedInfraDetector {
@@ -178,9 +172,15 @@ impl Detector for SharedInfraDetector {
 
     fn detect(&self, store: &EventStore) -> Vec<Finding> {
         let n_acc = store.n_accounts();
-        let p = pairs(store);
-        let hub = self.hubs_of(store, &p);
-        let (acc_dev, acc_ip) = (&p.acc_dev, &p.acc_ip);
+        let hub = self.hubs(store);
+        let acc_dev = account_pairs(store, |e| {
+            let d = store.device[e];
+            (d != NONE_ID).then(|| (store.account[e], d))
+        });
+        let acc_ip = account_pairs(store, |e| {
+            let ip = store.ip[e];
+            (ip != NONE_ID).then(|| (store.account[e], ip))
+        });
         let mut uf = UnionFind::new(n_acc);
         // Join accounts on a device.
         let mut dev_acc: Vec<(u32, u32)> = acc_dev.iter().map(|&(a, d)| (d, a)).collect();
