@@ -832,22 +832,11 @@ fn periodic_passes_see_the_horizon_and_a_restart_restores_it() {
         }
         b
     };
-    let post = |s: &Server, body: &str| {
-        let r = http(
-            &s.addr,
-            "POST",
-            "/v1/events",
-            Some(INGEST),
-            Some("text/csv"),
-            body.as_bytes(),
-        );
-        assert_eq!(r.status, 200, "{}", r.body);
-    };
     let s = start(&data, &t, &args);
-    post(&s, &rows(t0, 100, "old"));
+    post_csv(&s, &rows(t0, 100, "old"));
     assert_eq!(wait_for_pass_to_cover_newest(&s)["pass_events"], 100);
     // Three hours later: the old events fall out of the one-hour horizon.
-    post(&s, &rows(t0 + 3 * 3_600_000, 40, "new"));
+    post_csv(&s, &rows(t0 + 3 * 3_600_000, 40, "new"));
     assert_eq!(wait_for_pass_to_cover_newest(&s)["pass_events"], 40);
     let live = http(
         &s.addr,
@@ -888,15 +877,7 @@ fn small_batches_are_merged_into_fewer_segments_and_survive_kill_9() {
         for k in 0..5i64 {
             body += &format!("{},u{k},like,v{b},b{b}-{k}\n", t0 + b * 120_000 + k);
         }
-        let r = http(
-            &s.addr,
-            "POST",
-            "/v1/events",
-            Some(INGEST),
-            Some("text/csv"),
-            body.as_bytes(),
-        );
-        assert_eq!(r.status, 200, "{}", r.body);
+        post_csv(&s, &body);
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     let st = loop {

@@ -253,23 +253,9 @@ impl Segments {
         let tmp = self.dir.join(format!(".tmp-{:010}.parquet", self.next));
         let fin = self.dir.join(format!("seg-{:010}.parquet", self.next));
         let record = batch.finish().map_err(|e| pq(&tmp)(e.to_string()))?;
-        let f = File::create(&tmp).map_err(io(&tmp))?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .build();
-        let mut w = ArrowWriter::try_new(
-            f.try_clone().map_err(io(&tmp))?,
-            record.schema(),
-            Some(props),
-        )
-        .map_err(|e| pq(&tmp)(e.to_string()))?;
-        w.write(&record).map_err(|e| pq(&tmp)(e.to_string()))?;
-        w.close().map_err(|e| pq(&tmp)(e.to_string()))?;
-        f.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &fin).map_err(io(&fin))?;
-        File::open(&self.dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io(&self.dir))?;
+        write_durably(&self.dir, &tmp, &fin, |w| {
+            w.write(&record).map_err(|e| pq(&tmp)(e.to_string()))
+        })?;
         self.seqs.push((self.next, self.next));
         self.next += 1;
         self.paths.push(fin);
@@ -387,33 +373,46 @@ pub fn merge(dir: &Path, c: &Compaction) -> Result<PathBuf, ServeError> {
         c.seqs.0, c.seqs.1
     ));
     let fin = dir.join(format!("seg-{:010}-{:010}.parquet", c.seqs.0, c.seqs.1));
-    let f = File::create(&tmp).map_err(io(&tmp))?;
+    write_durably(dir, &tmp, &fin, |w| {
+        for p in &c.paths {
+            let r = File::open(p).map_err(io(p))?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(r)
+                .and_then(|b| b.build())
+                .map_err(|e| pq(p)(e.to_string()))?;
+            for batch in reader {
+                let batch = batch.map_err(|e| pq(p)(e.to_string()))?;
+                w.write(&batch).map_err(|e| pq(&tmp)(e.to_string()))?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(fin)
+}
+
+/// Write a segment so that it survives a crash whole or not at all: `fill` writes the rows
+/// into `tmp` (segment schema, Snappy), which is closed and `fsync`ed, renamed to `fin`, and
+/// the directory `fsync`ed.
+fn write_durably(
+    dir: &Path,
+    tmp: &Path,
+    fin: &Path,
+    fill: impl FnOnce(&mut ArrowWriter<File>) -> Result<(), ServeError>,
+) -> Result<(), ServeError> {
+    let f = File::create(tmp).map_err(io(tmp))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .build();
     let mut w = ArrowWriter::try_new(
-        f.try_clone().map_err(io(&tmp))?,
+        f.try_clone().map_err(io(tmp))?,
         segment_schema(),
         Some(props),
     )
-    .map_err(|e| pq(&tmp)(e.to_string()))?;
-    for p in &c.paths {
-        let r = File::open(p).map_err(io(p))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(r)
-            .and_then(|b| b.build())
-            .map_err(|e| pq(p)(e.to_string()))?;
-        for batch in reader {
-            let batch = batch.map_err(|e| pq(p)(e.to_string()))?;
-            w.write(&batch).map_err(|e| pq(&tmp)(e.to_string()))?;
-        }
-    }
-    w.close().map_err(|e| pq(&tmp)(e.to_string()))?;
-    f.sync_all().map_err(io(&tmp))?;
-    std::fs::rename(&tmp, &fin).map_err(io(&fin))?;
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io(dir))?;
-    Ok(fin)
+    .map_err(|e| pq(tmp)(e.to_string()))?;
+    fill(&mut w)?;
+    w.close().map_err(|e| pq(tmp)(e.to_string()))?;
+    f.sync_all().map_err(io(tmp))?;
+    std::fs::rename(tmp, fin).map_err(io(fin))?;
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
 #[cfg(test)]

@@ -121,6 +121,20 @@ pub fn json(r: &Reply) -> serde_json::Value {
     serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
 }
 
+/// `POST /v1/events` a CSV body with the ingest token; it must be accepted.
+pub fn post_csv(s: &Server, body: &str) -> serde_json::Value {
+    let r = http(
+        &s.addr,
+        "POST",
+        "/v1/events",
+        Some(INGEST),
+        Some("text/csv"),
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    json(&r)
+}
+
 pub fn stats(s: &Server) -> serde_json::Value {
     json(&http(&s.addr, "GET", "/v1/stats", Some(VIEWER), None, b""))
 }
