@@ -169,7 +169,7 @@ pub(crate) enum Cmd {
     /// Judge detect's output against labels (and per-video truth): AP, precision, recall,
     /// residual fake engagement.
     Eval {
-        /// labels.csv (account,label[,farm,tactic]) from `simulate` or `convert`.
+        /// labels.csv (columns account and label, optionally farm and tactic) from `simulate` or `convert`.
         #[arg(long)]
         labels: String,
         /// accounts.csv written by detect.

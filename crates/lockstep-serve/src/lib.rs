@@ -17,7 +17,7 @@
 //!   (`viewer`); `GET /healthz` (no token). Bearer tokens: `401` without a known one, `403` for a
 //!   role that may not.
 //!
-//! Sources besides HTTP: `--follow FILE` ([`follow`]) and, with the cargo feature `kafka`, a
+//! Sources besides HTTP: `--follow FILE` (module `follow`) and, with the cargo feature `kafka`, a
 //! Kafka topic (`kafka`): both store through the same path as `POST /v1/events`.
 //!
 //! A periodic pass snapshots the horizon's events, kept in memory as batches become durable
