@@ -287,26 +287,10 @@ fn flush_equals_detect_on_the_same_events() {
     let all = batches(&text, 5000);
     let mut accepted = 0;
     for b in &all {
-        let r = http(
-            &s.addr,
-            "POST",
-            "/v1/events",
-            Some(INGEST),
-            Some("text/csv"),
-            b.as_bytes(),
-        );
-        assert_eq!(r.status, 200, "{}", r.body);
-        accepted += json(&r)["accepted"].as_u64().unwrap();
+        accepted += post_csv(&s, b)["accepted"].as_u64().unwrap();
     }
     // A re-sent batch is all duplicates.
-    let r = json(&http(
-        &s.addr,
-        "POST",
-        "/v1/events",
-        Some(INGEST),
-        Some("text/csv"),
-        all[0].as_bytes(),
-    ));
+    let r = post_csv(&s, &all[0]);
     assert_eq!(r["accepted"].as_u64(), Some(0));
     let lines = text.lines().count() as u64 - 1;
     assert_eq!(accepted, lines);
@@ -899,14 +883,7 @@ fn small_batches_are_merged_into_fewer_segments_and_survive_kill_9() {
         "ts,account,action,target,event_id\n{},u0,like,v0,b0-0\n",
         t0
     );
-    let r = json(&http(
-        &s.addr,
-        "POST",
-        "/v1/events",
-        Some(INGEST),
-        Some("text/csv"),
-        body.as_bytes(),
-    ));
+    let r = post_csv(&s, &body);
     assert_eq!(
         (r["accepted"].as_u64(), r["duplicates"].as_u64()),
         (Some(0), Some(1))
