@@ -453,16 +453,7 @@ fn kill_9_loses_no_acknowledged_event_and_stores_none_twice() {
     // The client re-sends everything: duplicates are counted, nothing is stored twice.
     let mut dups = 0;
     for b in &all {
-        let r = http(
-            &s.addr,
-            "POST",
-            "/v1/events",
-            Some(INGEST),
-            Some("text/csv"),
-            b.as_bytes(),
-        );
-        assert_eq!(r.status, 200, "{}", r.body);
-        dups += json(&r)["duplicates"].as_u64().unwrap();
+        dups += post_csv(&s, b)["duplicates"].as_u64().unwrap();
     }
     let st = stats(&s);
     assert_eq!(st["events_stored"].as_u64(), Some(total));
@@ -479,15 +470,7 @@ fn verdicts_are_audited_and_a_false_positive_stops_reflagging() {
     let text = std::fs::read_to_string(&events).unwrap();
     let s = start(&dir.path().join("data"), &t, &[]);
     for b in batches(&text, 10_000) {
-        let r = http(
-            &s.addr,
-            "POST",
-            "/v1/events",
-            Some(INGEST),
-            Some("text/csv"),
-            b.as_bytes(),
-        );
-        assert_eq!(r.status, 200);
+        post_csv(&s, &b);
     }
     let before = json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
     let cases = json(&http(&s.addr, "GET", "/v1/cases", Some(VIEWER), None, b""));
@@ -638,15 +621,7 @@ fn a_shadow_detector_scores_but_leaves_the_clean_counters_alone() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nonesuch"));
     let s = start(&dir.path().join("data"), &t, &["--shadow", "lockstep"]);
     for b in batches(&text, 10_000) {
-        let r = http(
-            &s.addr,
-            "POST",
-            "/v1/events",
-            Some(INGEST),
-            Some("text/csv"),
-            b.as_bytes(),
-        );
-        assert_eq!(r.status, 200);
+        post_csv(&s, &b);
     }
     json(&http(&s.addr, "POST", "/v1/flush", Some(ADMIN), None, b""));
     let run = |name: &str, detectors: Option<&str>| {
