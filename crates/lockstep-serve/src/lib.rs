@@ -382,16 +382,46 @@ fn authorize(app: &App, headers: &HeaderMap, needed: Role) -> Result<Principal, 
     }
 }
 
+/// The caller, authorised for role `R` (one of the constants below) before the handler runs:
+/// an extractor, so `401` / `403` come before any parsing and no handler can forget the check.
+pub(crate) struct Authorized<const R: u8>(Principal);
+
+const INGEST: u8 = 0;
+const VIEWER: u8 = 1;
+const ANALYST: u8 = 2;
+const ADMIN: u8 = 3;
+
+impl<const R: u8> axum::extract::FromRequestParts<Arc<App>> for Authorized<R> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Response> {
+        let needed = match R {
+            INGEST => Role::Ingest,
+            VIEWER => Role::Viewer,
+            ANALYST => Role::Analyst,
+            _ => Role::Admin,
+        };
+        authorize(app, &parts.headers, needed)
+            .map(Authorized)
+            .map_err(|r| *r)
+    }
+}
+
 #[derive(Serialize)]
 pub(crate) struct Accepted {
     accepted: u64,
     duplicates: u64,
 }
 
-async fn post_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Ingest) {
-        return *r;
-    }
+async fn post_events(
+    State(app): State<Arc<App>>,
+    _: Authorized<INGEST>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -785,10 +815,7 @@ fn save_flagged_at(data: &Path, map: &HashMap<String, i64>) -> Result<(), ServeE
     std::fs::rename(&tmp, &p).map_err(io)
 }
 
-async fn post_flush(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Admin) {
-        return *r;
-    }
+async fn post_flush(State(app): State<Arc<App>>, _: Authorized<ADMIN>) -> Response {
     // Wait for a running background pass, then run one over everything stored.
     loop {
         if !app.pass_running.swap(true, Ordering::AcqRel) {
@@ -830,12 +857,9 @@ fn live_account(row: &AccountRow<'static>, flagged_at: Option<i64>) -> serde_jso
 
 async fn get_accounts(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    _: Authorized<VIEWER>,
     Query(q): Query<AccountsQuery>,
 ) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
-        return *r;
-    }
     let snap = snapshot(&app);
     let rows = snap
         .accounts
@@ -872,12 +896,9 @@ async fn get_accounts(
 
 async fn get_account(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    _: Authorized<VIEWER>,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
-        return *r;
-    }
     let snap = snapshot(&app);
     let Some(&i) = snap.account_index.get(&id) else {
         return error(
@@ -890,12 +911,9 @@ async fn get_account(
 
 async fn get_video(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    _: Authorized<VIEWER>,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
-        return *r;
-    }
     let snap = snapshot(&app);
     match snap.videos.get(&id) {
         Some(v) => Json(v.to_json()).into_response(),
@@ -919,12 +937,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 async fn get_cases(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    _: Authorized<VIEWER>,
     Query(q): Query<CasesQuery>,
 ) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
-        return *r;
-    }
     let status = q.status.as_deref().unwrap_or("open");
     const STATUSES: [&str; 6] = [
         "open",
@@ -948,12 +963,9 @@ async fn get_cases(
 
 async fn get_case(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    _: Authorized<VIEWER>,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
-        return *r;
-    }
     let (found, history) = {
         let c = lock(&app.cases);
         (c.get(&id), c.audit(Some(&id)))
@@ -979,12 +991,9 @@ async fn get_case(
 
 async fn get_case_report(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    _: Authorized<VIEWER>,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
-        return *r;
-    }
     let snap = snapshot(&app);
     match snap.case_html.get(&id) {
         Some(h) => (
@@ -1016,14 +1025,10 @@ struct VerdictBody {
 
 async fn post_verdict(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    Authorized(who): Authorized<ANALYST>,
     UrlPath(id): UrlPath<String>,
     body: Bytes,
 ) -> Response {
-    let who = match authorize(&app, &headers, Role::Analyst) {
-        Ok(p) => p,
-        Err(r) => return *r,
-    };
     let v: VerdictBody = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -1070,12 +1075,9 @@ struct FormatQuery {
 
 async fn get_audit(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    _: Authorized<ANALYST>,
     Query(q): Query<FormatQuery>,
 ) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Analyst) {
-        return *r;
-    }
     let entries = match lock(&app.cases).audit(None) {
         Ok(e) => e,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
@@ -1100,10 +1102,7 @@ async fn get_audit(
     }
 }
 
-async fn get_detectors(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
-        return *r;
-    }
+async fn get_detectors(State(app): State<Arc<App>>, _: Authorized<VIEWER>) -> Response {
     let judged = match lock(&app.cases).detector_precision() {
         Ok(p) => p,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
@@ -1144,10 +1143,7 @@ struct Stats<'a> {
     shadow: &'a [String],
 }
 
-async fn get_stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
-        return *r;
-    }
+async fn get_stats(State(app): State<Arc<App>>, _: Authorized<VIEWER>) -> Response {
     let (events, segs, newest) = {
         let s = app.segments.lock().unwrap_or_else(|p| p.into_inner());
         (s.events, s.paths().len(), s.newest_ts)
@@ -1174,10 +1170,7 @@ async fn get_stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response 
     .into_response()
 }
 
-async fn get_metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorize(&app, &headers, Role::Viewer) {
-        return *r;
-    }
+async fn get_metrics(State(app): State<Arc<App>>, _: Authorized<VIEWER>) -> Response {
     let (events, newest) = {
         let s = app.segments.lock().unwrap_or_else(|p| p.into_inner());
         (s.events, s.newest_ts)
