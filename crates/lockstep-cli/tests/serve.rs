@@ -172,42 +172,18 @@ fn every_endpoint_checks_its_token_and_its_input() {
         200
     );
     // Reads: unknown ids are 404, bad queries 400.
-    assert_eq!(
-        http(a, "GET", "/v1/accounts/nobody", Some(VIEWER), None, b"").status,
-        404
-    );
-    assert_eq!(
-        http(a, "GET", "/v1/videos/nothing", Some(VIEWER), None, b"").status,
-        404
-    );
-    assert_eq!(
-        http(a, "GET", "/v1/cases/C999999", Some(VIEWER), None, b"").status,
-        404
-    );
-    assert_eq!(
-        http(a, "GET", "/v1/accounts?format=xml", Some(VIEWER), None, b"").status,
-        400
-    );
-    assert_eq!(
-        http(
-            a,
-            "GET",
-            "/v1/accounts?flagged=maybe",
-            Some(VIEWER),
-            None,
-            b""
-        )
-        .status,
-        400
-    );
-    assert_eq!(
-        http(a, "GET", "/v1/cases?status=weird", Some(VIEWER), None, b"").status,
-        400
-    );
-    assert_eq!(
-        http(a, "GET", "/v1/nothing", Some(VIEWER), None, b"").status,
-        404
-    );
+    for (path, status) in [
+        ("/v1/accounts/nobody", 404),
+        ("/v1/videos/nothing", 404),
+        ("/v1/cases/C999999", 404),
+        ("/v1/accounts?format=xml", 400),
+        ("/v1/accounts?flagged=maybe", 400),
+        ("/v1/cases?status=weird", 400),
+        ("/v1/nothing", 404),
+    ] {
+        let r = http(a, "GET", path, Some(VIEWER), None, b"");
+        assert_eq!(r.status, status, "GET {path}: {}", r.body);
+    }
     let v = json(&http(a, "GET", "/v1/videos/v1", Some(VIEWER), None, b""));
     assert_eq!(
         (v["likes"].as_u64(), v["clean_likes"].as_u64()),
