@@ -735,14 +735,15 @@ fn run_pass(app: &App, everything: bool) -> Result<PassSummary, ServeError> {
     })
 }
 
-/// Merge one run of small segments, if there is one: one merge between two passes keeps the
-/// passes frequent, and passes come often enough for merging to keep up.
+/// Merge runs of small segments: up to eight per call, between two passes (passes wait for
+/// it, so it is bounded; eight large runs keep up with a feed of small batches).
 fn compact(app: &App) -> Result<(), ServeError> {
-    let (plan, dir) = {
-        let s = lock(&app.segments);
-        (s.plan_compaction(), s.dir().to_path_buf())
-    };
-    if let Some(c) = plan {
+    for _ in 0..8 {
+        let (plan, dir) = {
+            let s = lock(&app.segments);
+            (s.plan_compaction(), s.dir().to_path_buf())
+        };
+        let Some(c) = plan else { break };
         let merged = segments::merge(&dir, &c)?;
         lock(&app.segments).commit_compaction(c, merged)?;
         app.compactions.fetch_add(1, Ordering::Relaxed);
