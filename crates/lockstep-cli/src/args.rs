@@ -43,8 +43,12 @@ pub(crate) enum Cmd {
         /// truth.csv: per video organic and farm counts.
         #[arg(long)]
         truth: Option<String>,
-        /// Also write the `creator` column (each video's owner), as platforms that log it do.
-        #[arg(long)]
+        /// What the log records of each video's owner: `column` (a `creator` column on every
+        /// video event), `publish` (only uploads inside the log, as `publish` events) or `none`.
+        #[arg(long, default_value = "publish", value_parser = clap::builder::PossibleValuesParser::new(lockstep_sim::CreatorLog::NAMES))]
+        creators: String,
+        /// The same as `--creators column` (kept for scripts written before `--creators`).
+        #[arg(long, hide = true, conflicts_with = "creators")]
         creator_column: bool,
     },
     /// Print the evidence for one group (G3) or account, from detect's output directory.

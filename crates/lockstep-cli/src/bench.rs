@@ -53,7 +53,7 @@ fn main() {
                             seed: 42,
                             accounts,
                             days: 1,
-                            creator_column: false,
+                            creators: Default::default(),
                         };
                         lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
                         w.finish().unwrap();
@@ -287,7 +287,7 @@ fn simulate_day(path: &std::path::Path, n: u64) {
         seed: 42,
         accounts: (n / 15).max(1000) as usize,
         days: 1,
-        creator_column: false,
+        creators: Default::default(),
     };
     lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
     w.finish().unwrap();
@@ -481,7 +481,7 @@ fn replay(args: &[String]) {
         seed,
         accounts,
         days,
-        creator_column: false,
+        creators: Default::default(),
     };
     let sim = lockstep_sim::simulate(&cfg, w.as_mut()).unwrap();
     w.finish().unwrap();

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
             out,
             labels,
             truth,
+            creators,
             creator_column,
         } => commands::simulate::simulate(
             lockstep_sim::SimConfig {
@@ -39,7 +40,11 @@ fn main() -> ExitCode {
                 seed,
                 accounts,
                 days,
-                creator_column,
+                creators: if creator_column {
+                    lockstep_sim::CreatorLog::Column
+                } else {
+                    lockstep_sim::CreatorLog::parse(&creators).expect("clap checked the name")
+                },
             },
             &out,
             labels.as_deref(),

@@ -18,23 +18,23 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// (file, length, checksum) for `detect examples/sample.csv.gz --parquet`.
 const PINNED: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 72263, 0x6604c5de80b08e7d),
-    ("groups.json", 103182, 0x9ba5213aff251f45),
-    ("videos.csv", 147053, 0xbf28a25b60011f54),
-    ("report.html", 402695, 0x9819bf9e9191102f),
-    ("accounts.parquet", 26741, 0x7f3e84265665d46f),
-    ("videos.parquet", 56857, 0xda3125ebf400275a),
+    ("accounts.csv", 72299, 0x3265b9f3c5da7cb7),
+    ("groups.json", 103261, 0x4465e2af9e64b601),
+    ("videos.csv", 147053, 0xc1529934551e47ce),
+    ("report.html", 403351, 0x0cbd8f495d191516),
+    ("accounts.parquet", 26763, 0x064a07cc67b06b19),
+    ("videos.parquet", 56887, 0xf49ba3e408be9219),
 ];
 
 /// (file, length, checksum) for `detect` on a 1.0M-event `mixed` log (`simulate --accounts 22000
-/// --days 3 --seed 7`: 1,017,078 events, 20,029 active accounts) written by `simulate` as CSV.
+/// --days 3 --seed 7`: 1,013,141 events) written by `simulate` as CSV.
 const PINNED_1M: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 792892, 0xda78c16d8bdc1293),
-    ("groups.json", 1248029, 0x8458194eb12d812f),
-    ("videos.csv", 1265158, 0x43231663ec78a4ee),
-    ("report.html", 737402, 0xaed7e58bbdfc60c5),
-    ("accounts.parquet", 243364, 0x5384a4369eb9344b),
-    ("videos.parquet", 485373, 0xe6f3cb8bbe85a6c4),
+    ("accounts.csv", 792158, 0x83390be1fd916ded),
+    ("groups.json", 1383835, 0x5a0d7aec4bf8fb2e),
+    ("videos.csv", 1263711, 0xf89a3e2196194466),
+    ("report.html", 5103300, 0x6fe1681c3171296c),
+    ("accounts.parquet", 242280, 0x068233af2e128b46),
+    ("videos.parquet", 489758, 0x53b0a1c109a81a49),
 ];
 
 /// Run `lockstep detect INPUT --parquet` in `cwd` and compare its outputs with `pinned`. The

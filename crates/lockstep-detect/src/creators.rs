@@ -17,56 +17,203 @@ pub const FOLLOW_AFTER_ENGAGING_MS: i64 = 60_000;
 /// engaging every release of one idol is one key, not many. O(E) plus a sort of the votes,
 /// once per store: the table is shared by every detector that asks ([`EventStore::derived`]).
 pub fn creator_keys(store: &EventStore) -> std::sync::Arc<CreatorKeys> {
-    store.derived(|s| CreatorKeys(compute_creator_keys(s)))
+    store.derived(|s| {
+        let (keys, source) = compute_creator_keys(s);
+        CreatorKeys { keys, source }
+    })
 }
 
-/// Each target's creator key (see [`creator_keys`]), indexable by target id.
+/// Each target's creator key (see [`creator_keys`]), indexable by target id (it derefs to the
+/// keys), and where each came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreatorKeys(pub Vec<u32>);
+pub struct CreatorKeys {
+    keys: Vec<u32>,
+    source: Vec<CreatorSource>,
+}
 
 impl std::ops::Deref for CreatorKeys {
     type Target = [u32];
     fn deref(&self) -> &[u32] {
-        &self.0
+        &self.keys
     }
 }
 
-fn compute_creator_keys(store: &EventStore) -> Vec<u32> {
+impl CreatorKeys {
+    /// Where target `t`'s creator key came from.
+    pub fn source(&self, t: u32) -> CreatorSource {
+        self.source[t as usize]
+    }
+}
+
+/// How the log showed a target's creator, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CreatorSource {
+    /// The `creator` column.
+    Column,
+    /// A `publish` event in the log.
+    Publish,
+    /// The target is an account (followed or messaged): its own creator.
+    Account,
+    /// Accounts followed one account right after engaging the video.
+    Follow,
+    /// Nothing in the log says: the video may be anyone's.
+    Unknown,
+}
+
+impl CreatorSource {
+    /// Every source, in order.
+    pub const ALL: [CreatorSource; 5] = [
+        CreatorSource::Column,
+        CreatorSource::Publish,
+        CreatorSource::Account,
+        CreatorSource::Follow,
+        CreatorSource::Unknown,
+    ];
+
+    /// A short name for summaries (`column`, `publish`, `account`, `follow`, `unknown`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CreatorSource::Column => "column",
+            CreatorSource::Publish => "publish",
+            CreatorSource::Account => "account",
+            CreatorSource::Follow => "follow",
+            CreatorSource::Unknown => "unknown",
+        }
+    }
+}
+
+/// How much of a log's engagement names its target's creator, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatorCoverage {
+    /// Views, likes, comments and shares in the log.
+    pub engaging_events: u64,
+    /// Of those, on a target whose creator the log shows, by source (indexed like
+    /// [`CreatorSource::ALL`]; the last entry counts the unknown ones).
+    pub events_by_source: [u64; 5],
+    /// Targets engaged by such events.
+    pub engaged_targets: u64,
+    /// Of those, by source (as `events_by_source`).
+    pub targets_by_source: [u64; 5],
+}
+
+impl CreatorCoverage {
+    /// Share of engaging events whose target's creator the log shows (1 for a log without
+    /// engagement: nothing is unknown).
+    pub fn known_share(&self) -> f64 {
+        if self.engaging_events == 0 {
+            return 1.0;
+        }
+        1.0 - self.events_by_source[4] as f64 / self.engaging_events as f64
+    }
+
+    /// Share of engaged targets whose creator the log shows.
+    pub fn known_target_share(&self) -> f64 {
+        if self.engaged_targets == 0 {
+            return 1.0;
+        }
+        1.0 - self.targets_by_source[4] as f64 / self.engaged_targets as f64
+    }
+}
+
+/// Below this share of engagement with a known creator, `detect` warns: detectors that judge
+/// coordination across creators count all videos of unknown owner as possibly one creator's,
+/// so a campaign on them counts once (see [`surely_two_creators`]).
+pub const LOW_COVERAGE_WARNING: f64 = 0.5;
+
+/// How much of the store's engagement (views, likes, comments, shares) lands on targets whose
+/// creator the log shows, by how it shows it. O(E) over the action and target columns.
+pub fn creator_coverage(store: &EventStore) -> CreatorCoverage {
+    use lockstep_core::Action;
+    let keys = creator_keys(store);
+    let mut cov = CreatorCoverage {
+        engaging_events: 0,
+        events_by_source: [0; 5],
+        engaged_targets: 0,
+        targets_by_source: [0; 5],
+    };
+    let mut seen = vec![false; store.n_targets()];
+    for e in 0..store.len() {
+        if !matches!(
+            store.action(e as u32),
+            Action::View | Action::Like | Action::Comment | Action::Share
+        ) {
+            continue;
+        }
+        let t = store.target[e];
+        let src = keys.source(t) as usize;
+        cov.engaging_events += 1;
+        cov.events_by_source[src] += 1;
+        if !std::mem::replace(&mut seen[t as usize], true) {
+            cov.engaged_targets += 1;
+            cov.targets_by_source[src] += 1;
+        }
+    }
+    cov
+}
+
+fn compute_creator_keys(store: &EventStore) -> (Vec<u32>, Vec<CreatorSource>) {
     use lockstep_core::Action;
     let nt = store.n_targets() as u32;
-    let mut key: Vec<u32> = (0..nt)
-        .map(|t| {
+    let (na, nc) = (store.n_accounts() as u32, store.creators.len() as u32);
+    // An account named as a target (followed, messaged) is a creator whether or not it acts in
+    // the log: a client whose videos a farm pushes may never act itself. Acting accounts keep
+    // their account key; a name the `creator` column knows, its creator key; any other
+    // followed name a key of its own past both.
+    let mut is_account_target = vec![false; nt as usize];
+    for e in 0..store.len() {
+        if matches!(store.action(e as u32), Action::Follow | Action::Dm) {
+            is_account_target[store.target[e] as usize] = true;
+        }
+    }
+    let account_like_key = |t: u32| -> Option<u32> {
+        let name = store.targets.name(t);
+        if let Some(a) = store.accounts.get(name) {
+            return Some(nt + a);
+        }
+        if !is_account_target[t as usize] {
+            return None;
+        }
+        Some(
             store
-                .accounts
-                .get(store.targets.name(t))
-                .map_or(t, |a| nt + a)
-        })
-        .collect();
+                .creators
+                .get(name)
+                .map_or(nt + na + nc + t, |c| nt + na + c),
+        )
+    };
+    let mut key: Vec<u32> = Vec::with_capacity(nt as usize);
+    let mut source: Vec<CreatorSource> = Vec::with_capacity(nt as usize);
+    for t in 0..nt {
+        let k = account_like_key(t);
+        key.push(k.unwrap_or(t));
+        source.push(k.map_or(CreatorSource::Unknown, |_| CreatorSource::Account));
+    }
     for e in 0..store.len() {
         if store.action[e] == Action::Publish as u8 {
-            key[store.target[e] as usize] = nt + store.account[e];
+            let t = store.target[e] as usize;
+            key[t] = nt + store.account[e];
+            source[t] = CreatorSource::Publish;
         }
     }
     // The `creator` column is the platform's own record: it wins. A creator that never acts in
     // the log gets a key of its own past the accounts.
-    let na = store.n_accounts() as u32;
     for (t, &c) in store.target_creator.iter().enumerate() {
         if c != lockstep_core::NONE_ID {
             let name = store.creators.name(c);
             key[t] = store.accounts.get(name).map_or(nt + na + c, |a| nt + a);
+            source[t] = CreatorSource::Column;
         }
     }
-    // Votes (video, followed account) from follows right after engaging a video whose creator
-    // is still unknown (its key is itself). Only follow
-    // events are visited (a sequential scan of the action column), each looking back through
-    // its account's time-ordered events: O(E) reads, O(F log d) lookups for F follows.
+    // Votes (video, followed creator key) from follows right after engaging a video whose
+    // creator is still unknown (its key is itself). Only follow events are visited (a
+    // sequential scan of the action column), each looking back through its account's
+    // time-ordered events: O(E) reads, O(F log d) lookups for F follows.
     let mut votes: Vec<(u32, u32)> = Vec::new();
     for e in 0..store.len() {
         if store.action[e] != Action::Follow as u8 {
             continue;
         }
         let a = store.account[e];
-        let Some(followed) = store.accounts.get(store.targets.name(store.target[e])) else {
+        let Some(followed) = account_like_key(store.target[e]) else {
             continue;
         };
         let evs = store.events_of_account(a);
@@ -84,7 +231,7 @@ fn compute_creator_keys(store: &EventStore) -> Vec<u32> {
             let v = store.target[p as usize];
             if ts - store.ts[p as usize] <= FOLLOW_AFTER_ENGAGING_MS
                 && key[v as usize] == v
-                && followed != a
+                && followed != nt + a
             {
                 votes.push((v, followed));
             }
@@ -96,21 +243,25 @@ fn compute_creator_keys(store: &EventStore) -> Vec<u32> {
             .chunk_by(|x, y| x == y)
             .max_by_key(|run| (run.len(), std::cmp::Reverse(run[0].1)))
             .expect("a chunk is never empty");
-        key[named[0].0 as usize] = nt + named[0].1;
+        key[named[0].0 as usize] = named[0].1;
+        source[named[0].0 as usize] = CreatorSource::Follow;
     }
-    key
+    (key, source)
 }
 
-/// The name behind a creator key (see [`creator_keys`]): the video's, the account's, or the
-/// name in the `creator` column.
+/// The name behind a creator key (see [`creator_keys`]): the video's, the account's, the
+/// name in the `creator` column, or a followed account that never acts.
 pub fn key_name(store: &EventStore, key: u32) -> &str {
     let (nt, na) = (store.n_targets() as u32, store.n_accounts() as u32);
+    let nc = store.creators.len() as u32;
     if key < nt {
         store.targets.name(key)
     } else if key < nt + na {
         store.accounts.name(key - nt)
-    } else {
+    } else if key < nt + na + nc {
         store.creators.name(key - nt - na)
+    } else {
+        store.targets.name(key - nt - na - nc)
     }
 }
 
@@ -144,6 +295,19 @@ pub fn sure_creator_count(keys: &[u32], n_targets: u32) -> usize {
     known.len() + usize::from(keys.iter().any(|&k| k < n_targets))
 }
 
+/// How many creators keys name, where every video of unknown creator has been given its
+/// *audience cluster*: a known creator's key when its audience links it to that creator, else
+/// a key below `n_targets` shared by the unknown videos whose audiences link them (see the
+/// `lockstep` detector's module doc). Clusters are creators of their own, so this is the
+/// number of distinct keys. Never pass raw keys (one per unknown video) here: that would take
+/// every video of unknown creator for another creator's.
+pub fn sure_creator_count_clustered(keys: &[u32], _n_targets: u32) -> usize {
+    let mut k: Vec<u32> = keys.to_vec();
+    k.sort_unstable();
+    k.dedup();
+    k.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +325,10 @@ mod tests {
         assert_eq!(sure_creator_count(&[3, 4, 5], 10), 1);
         assert_eq!(sure_creator_count(&[3, 11, 12], 10), 3);
         assert_eq!(sure_creator_count(&[11, 12], 10), 2);
+        // Audience clusters are creators of their own.
+        assert_eq!(sure_creator_count_clustered(&[3, 3, 11], 10), 2);
+        assert_eq!(sure_creator_count_clustered(&[3, 4, 5, 11], 10), 4);
+        assert_eq!(sure_creator_count_clustered(&[11, 12, 11], 10), 2);
     }
 
     #[test]
@@ -208,5 +376,39 @@ mod tests {
         assert_eq!(keys[v("v1")], nt + s.accounts.get("c1").unwrap());
         // Too late to name v2's creator: still unknown.
         assert_eq!(keys[v("v2")], v("v2") as u32);
+        assert_eq!(keys.source(v("v1") as u32), CreatorSource::Follow);
+        assert_eq!(keys.source(v("v2") as u32), CreatorSource::Unknown);
+    }
+
+    #[test]
+    fn a_followed_account_that_never_acts_is_a_creator() {
+        use crate::testkit::push;
+        let mut b = lockstep_core::EventStoreBuilder::new();
+        // A farm's client never acts in the log; its followers name it all the same.
+        push(&mut b, 0, "a", "like", "v1");
+        push(&mut b, 5_000, "a", "follow", "client");
+        push(&mut b, 10_000, "b", "like", "v2");
+        push(&mut b, 12_000, "b", "follow", "other");
+        push(&mut b, 20_000, "c", "view", "v3");
+        let s = b.finish();
+        let keys = creator_keys(&s);
+        let nt = s.n_targets() as u32;
+        let t = |n: &str| s.targets.get(n).unwrap();
+        let (k1, k2) = (keys[t("v1") as usize], keys[t("v2") as usize]);
+        assert!(k1 >= nt && k2 >= nt, "{k1} {k2}");
+        assert_ne!(k1, k2);
+        assert!(surely_two_creators([k1, k2], nt));
+        // The followed account is a target too, and its own creator.
+        assert_eq!(keys[t("client") as usize], k1);
+        assert_eq!(key_name(&s, k1), "client");
+        assert_eq!(keys.source(t("client")), CreatorSource::Account);
+        // v3's creator is nowhere in the log.
+        assert_eq!(keys[t("v3") as usize], t("v3"));
+        let cov = creator_coverage(&s);
+        assert_eq!(cov.engaging_events, 3);
+        assert_eq!(cov.events_by_source[CreatorSource::Follow as usize], 2);
+        assert_eq!(cov.events_by_source[CreatorSource::Unknown as usize], 1);
+        assert!((cov.known_share() - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(cov.engaged_targets, 3);
     }
 }

@@ -228,7 +228,7 @@ pub fn crowd_checks(
                 figure(f, "mean_keys_per_member").unwrap_or(0.0)
             ),
             format!(
-                "the group's bursts span {:.0} surely-distinct creators (videos of unknown creator counted once); \
+                "the group's bursts span {:.0} surely-distinct creators (videos of unknown creator told apart only by audiences of their own); \
                  a fandom's idols are a handful, visited again and again",
                 figure(f, "surely_distinct_creators").unwrap_or(0.0)
             ),

@@ -37,13 +37,14 @@ h2{font-size:17px;margin:0 0 10px}h3{font-size:15px;margin:14px 0 6px}.cards{dis
 .card{background:#f0f3f7;border-radius:6px;padding:10px 16px;min-width:120px}.card b{display:block;font-size:22px}.card span{font-size:12px;color:#57606a}
 table{border-collapse:collapse;font-size:13px;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eaecef}th{background:#f6f8fa}
 td.n{text-align:right;font-variant-numeric:tabular-nums}.label{font-family:ui-monospace,monospace;background:#fff1e6;color:#a63c06;padding:2px 6px;border-radius:4px;font-size:12px}
-.hub{color:#8c959f}.muted{color:#57606a;font-size:12px}details summary{cursor:pointer;font-weight:600}svg text{font-size:11px;fill:#1d2430}";
+.hub{color:#8c959f}.muted{color:#57606a;font-size:12px}details summary{cursor:pointer;font-weight:600}svg text{font-size:11px;fill:#1d2430}.warn{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:6px}";
 
 /// The self-contained `report.html` page.
 pub fn render(store: &EventStore, det: &Detection, videos: &[VideoMetrics], title: &str) -> String {
     let mut h = String::with_capacity(64 * 1024);
     let flagged = det.n_flagged();
     let span = store.time_span().unwrap_or((0, 0));
+    let coverage = lockstep_detect::creators::creator_coverage(store);
     let _ = write!(
         h,
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>lockstep report — {t}</title><style>{CSS}</style></head><body>\
@@ -59,14 +60,17 @@ pub fn render(store: &EventStore, det: &Detection, videos: &[VideoMetrics], titl
         "<section id=\"overview\"><h2>Overview</h2><div class=\"cards\">\
          <div class=\"card\"><b>{}</b><span>events</span></div><div class=\"card\"><b>{}</b><span>accounts</span></div>\
          <div class=\"card\"><b>{}</b><span>flagged accounts ({:.2}%)</span></div><div class=\"card\"><b>{}</b><span>groups</span></div>\
-         <div class=\"card\"><b>{}</b><span>videos with engagement</span></div></div>",
+         <div class=\"card\"><b>{}</b><span>videos with engagement</span></div>\
+         <div class=\"card\"><b>{:.1}%</b><span>engagement with a known creator</span></div></div>",
         store.len(),
         store.n_accounts(),
         flagged,
         100.0 * flagged as f64 / store.n_accounts().max(1) as f64,
         det.groups.len(),
-        videos.len()
+        videos.len(),
+        100.0 * coverage.known_share(),
     );
+    h.push_str(&coverage_note(&coverage));
     h.push_str(&inflated_chart(store, videos));
     h.push_str("</section>");
     // Groups index.
@@ -99,6 +103,34 @@ pub fn render(store: &EventStore, det: &Detection, videos: &[VideoMetrics], titl
         let _ = write!(h, "<p class=muted>Details shown for the first {MAX_GROUPS} groups; all groups are in groups.json.</p>");
     }
     h.push_str("</main></body></html>\n");
+    h
+}
+
+/// Where the log showed creators, and a warning when it mostly did not.
+fn coverage_note(c: &lockstep_detect::creators::CreatorCoverage) -> String {
+    use lockstep_detect::creators::{CreatorSource, LOW_COVERAGE_WARNING};
+    let parts: Vec<String> = CreatorSource::ALL
+        .iter()
+        .filter(|&&s| c.events_by_source[s as usize] > 0)
+        .map(|&s| {
+            format!(
+                "{} {:.1}%",
+                s.name(),
+                100.0 * c.events_by_source[s as usize] as f64 / c.engaging_events.max(1) as f64
+            )
+        })
+        .collect();
+    let mut h = format!(
+        "<p class=muted>Creators of engaged videos, by how the log shows them (share of views, likes, comments and shares): {}.</p>",
+        esc(&parts.join(" · "))
+    );
+    if c.known_share() < LOW_COVERAGE_WARNING {
+        let _ = write!(
+            h,
+            "<p class=warn><b>Warning:</b> only {:.1}% of engagement lands on videos whose creator the log shows. Videos of unknown creator may all be one creator's, so coordination across them counts once: campaigns spread over such videos can go unflagged. Add a <code>creator</code> column if the platform records it.</p>",
+            100.0 * c.known_share()
+        );
+    }
     h
 }
 

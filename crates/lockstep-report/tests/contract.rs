@@ -13,7 +13,7 @@ fn mixed_world() -> Analysis {
         seed: 5,
         accounts: 3000,
         days: 1,
-        creator_column: false,
+        creators: Default::default(),
     };
     simulate(&cfg, &mut b).unwrap();
     let registry = lockstep_detect::registry();

@@ -420,7 +420,7 @@ mod tests {
                 seed,
                 accounts: 4000,
                 days: 2,
-                creator_column: false,
+                creators: Default::default(),
             },
             &mut b,
         )

@@ -145,7 +145,10 @@ impl Sim {
                         self.buf
                             .push(Ev::new(t, a, Action::Share, v, phone.device, ip));
                     }
-                    if self.rng.random_bool(pf) && creator != a {
+                    if self.rng.random_bool(pf)
+                        && creator != a
+                        && fraction(f, a, v) < farm.follow_share
+                    {
                         t += self.rng.random_range(SEC..3 * SEC);
                         self.buf
                             .push(Ev::new(t, a, Action::Follow, creator, phone.device, ip));
@@ -248,7 +251,7 @@ impl Sim {
                             continue;
                         };
                         let ratio = self.organic_ratio();
-                        t = self.farm_view(a, phone.device, v, t, ip, ratio, 0.03, 0.0, 0.0)
+                        t = self.farm_view(a, phone.device, v, t, ip, ratio, 0.03, 0.0, 0.0, 0.0)
                             + self.rng.random_range(500..3000);
                     }
                 }
@@ -268,14 +271,19 @@ impl Sim {
                     let ip = pool[self.rng.random_range(0..pool.len())];
                     let t = start + self.rng.random_range(0..farm.spread_ms);
                     let ratio = self.rng.random_range(0.5..1.3);
-                    self.farm_view(a, phone.device, v, t, ip, ratio, 0.65, 0.15, 0.1);
+                    let follow = if fraction(f, a, v) < farm.follow_share {
+                        0.15
+                    } else {
+                        0.0
+                    };
+                    self.farm_view(a, phone.device, v, t, ip, ratio, 0.65, 0.15, 0.1, follow);
                 }
             }
         }
     }
 
-    /// A farm account's view with a like, an ordinary comment and a follow of the creator
-    /// drawn with the given probabilities (follows at half the comment rate).
+    /// A farm account's view with a like, an ordinary comment, a share and a follow of the
+    /// creator drawn with the given probabilities (the follow's drawn at half `p_follow`).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn farm_view(
         &mut self,
@@ -288,6 +296,7 @@ impl Sim {
         p_like: f64,
         p_comment: f64,
         p_share: f64,
+        p_follow: f64,
     ) -> i64 {
         let len = self.videos[v as usize].len_ms;
         let watch = (len as f64 * ratio) as u32;
@@ -310,7 +319,7 @@ impl Sim {
             self.buf.push(Ev::new(t, a, Action::Share, v, dev, ip));
         }
         let c = self.videos[v as usize].creator;
-        if self.rng.random_bool(p_comment / 2.0) && c != a {
+        if self.rng.random_bool(p_follow / 2.0) && c != a {
             t += self.rng.random_range(SEC..3 * SEC);
             self.buf.push(Ev::new(t, a, Action::Follow, c, dev, ip));
         }

@@ -127,9 +127,38 @@ pub struct SimConfig {
     pub accounts: usize,
     /// Days of traffic.
     pub days: u32,
-    /// Write the `creator` column (each video's owner) on video events, as platforms that log
-    /// it do. Off by default: the log then shows creators only through publishes and follows.
-    pub creator_column: bool,
+    /// What the log records of each video's owner (see [`CreatorLog`]).
+    pub creators: CreatorLog,
+}
+
+/// What a simulated log records of who owns each video. Engagement exports differ: some carry
+/// the owner on every row, most show it only where an upload falls inside the log, some not
+/// at all (the owner lives in another table). Follows stay in every variant: they are
+/// engagement, and a follow right after engaging still hints at the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CreatorLog {
+    /// A `creator` column on every video event, as platforms that log it do.
+    Column,
+    /// No column; `publish` events for uploads that fall inside the log (the default).
+    #[default]
+    Publish,
+    /// No column and no `publish` events: the log shows no owner at all.
+    None,
+}
+
+impl CreatorLog {
+    /// Every variant's name, as `--creators` takes it.
+    pub const NAMES: [&'static str; 3] = ["column", "publish", "none"];
+
+    /// The variant named `s` (`column`, `publish`, `none`).
+    pub fn parse(s: &str) -> Option<CreatorLog> {
+        match s {
+            "column" => Some(CreatorLog::Column),
+            "publish" => Some(CreatorLog::Publish),
+            "none" => Some(CreatorLog::None),
+            _ => None,
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -139,7 +168,7 @@ impl Default for SimConfig {
             seed: 1,
             accounts: 10_000,
             days: 1,
-            creator_column: false,
+            creators: CreatorLog::Publish,
         }
     }
 }
@@ -278,6 +307,32 @@ struct Farm {
     nurture_offsets: Vec<i64>,
     /// (account, day) → farm-published video, for the accounts that auto-publish.
     publish_videos: HashMap<(u32, u32), u32>,
+    /// Share of the campaign follows the console's task includes (0: a likes-only order, whose
+    /// campaigns never follow the client, so nothing in the log names its videos' owner).
+    /// Drawn per farm from its own stream (see [`follow_share`]).
+    follow_share: f64,
+}
+
+/// A farm's share of campaign follows: none for a third of farms (likes-and-views orders),
+/// else 0.2–1. From a stream of its own, so the rest of the world is the same for the seed.
+fn follow_share(seed: u64, farm: usize) -> f64 {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xF0_11_0B ^ ((farm as u64) << 40));
+    if rng.random_bool(1.0 / 3.0) {
+        0.0
+    } else {
+        rng.random_range(0.2..1.0)
+    }
+}
+
+/// A deterministic fraction in [0, 1) for (farm, account, target): decides without drawing
+/// from the world's stream (so adding a decision leaves the seed's world as it was).
+fn fraction(farm: usize, a: u32, v: u32) -> f64 {
+    let mut x = (farm as u64) << 48 ^ (a as u64) << 24 ^ v as u64;
+    // splitmix64's finaliser.
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -405,6 +460,10 @@ pub fn simulate(cfg: &SimConfig, out: &mut dyn EventWriter) -> Result<SimOutput,
         };
         for e in &buf[..cut] {
             sim.count_truth(e);
+            if e.action == Action::Publish && cfg.creators == CreatorLog::None {
+                // The upload happened; this log does not record it.
+                continue;
+            }
             sim.active[e.account as usize] = true;
             out.write(&names.typed(&sim, e))?;
             n_events += 1;
@@ -490,7 +549,7 @@ impl Names {
             watch_ms: (e.watch != NONE).then_some(e.watch),
             video_ms: (e.video != NONE).then_some(e.video),
             text: (e.text != NONE).then(|| sim.texts[e.text as usize].as_str()),
-            creator: (sim.cfg.creator_column && e.action.targets_video())
+            creator: (sim.cfg.creators == CreatorLog::Column && e.action.targets_video())
                 .then(|| self.accounts[sim.videos[e.target as usize].creator as usize].as_str()),
             ..TypedEvent::new(e.ts, &self.accounts[e.account as usize], e.action, target)
         }
@@ -698,7 +757,7 @@ impl Sim {
         let mut farms = Vec::new();
         // Proxy pools are drawn from organic IPs only (not from another farm's IPs).
         let n_organic_ips = n_ips;
-        for (kind, members) in farm_specs {
+        for (fi, (kind, members)) in farm_specs.into_iter().enumerate() {
             let stealth = kind != FarmKind::Classic;
             let mut phones = Vec::new();
             let ip_pool: Vec<u32> = if stealth {
@@ -764,6 +823,7 @@ impl Sim {
                     .map(|k| (9 + 5 * k) * HOUR + rng.random_range(0..2 * HOUR))
                     .collect(),
                 publish_videos,
+                follow_share: follow_share(cfg.seed, fi),
             });
         }
 

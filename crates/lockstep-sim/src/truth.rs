@@ -132,7 +132,7 @@ mod tests {
             seed,
             accounts: 1500,
             days: 2,
-            creator_column: false,
+            creators: Default::default(),
         };
         let out = simulate(&cfg, &mut b).unwrap();
         (b.finish(), out)

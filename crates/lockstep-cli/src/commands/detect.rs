@@ -149,6 +149,18 @@ pub fn detect(args: &DetectArgs) -> Result<(), Failure> {
     }
     let wall = t0.elapsed();
     let bad: u64 = reports.iter().map(|r| r.bad_rows).sum();
+    let coverage = lockstep_detect::creators::creator_coverage(store);
+    let by_source: serde_json::Map<String, serde_json::Value> =
+        lockstep_detect::creators::CreatorSource::ALL
+            .iter()
+            .map(|&s| {
+                (
+                    s.name().to_string(),
+                    serde_json::json!(coverage.events_by_source[s as usize]),
+                )
+            })
+            .collect();
+    let low_coverage = coverage.known_share() < lockstep_detect::creators::LOW_COVERAGE_WARNING;
     let summary = serde_json::json!({
         "events": store.len(),
         "accounts": store.n_accounts(),
@@ -157,6 +169,13 @@ pub fn detect(args: &DetectArgs) -> Result<(), Failure> {
         "groups": det.groups.len(),
         "findings": det.findings.len(),
         "bad_rows_skipped": bad,
+        "creator_coverage": {
+            "engaging_events": coverage.engaging_events,
+            "known_share": coverage.known_share(),
+            "known_target_share": coverage.known_target_share(),
+            "events_by_source": by_source,
+            "warning": low_coverage,
+        },
         "read_s": t_read.as_secs_f64(),
         "index_s": t_index.as_secs_f64(),
         "detect_s": t_detect.as_secs_f64(),
@@ -185,6 +204,16 @@ pub fn detect(args: &DetectArgs) -> Result<(), Failure> {
             wall.as_secs_f64(),
             out.display()
         );
+        eprintln!(
+            "  creators known for {:.1}% of engagement ({:.1}% of engaged targets)",
+            100.0 * coverage.known_share(),
+            100.0 * coverage.known_target_share()
+        );
+        if low_coverage {
+            eprintln!(
+                "  warning: most engagement is on videos whose creator the log does not show; they may all be one creator's, so coordination across them counts once. Add a `creator` column if the platform records it."
+            );
+        }
         for g in det.groups.iter().take(5) {
             eprintln!(
                 "  {} {}/{}/{} · {} accounts · score {:.2}",

@@ -76,7 +76,7 @@ use rayon::prelude::*;
 /// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
     id: "lockstep",
-    version: 4,
+    version: 5,
 };
 
 /// Accounts that engage the same targets in the same bursts beyond the crowd null model (see the module doc).
@@ -110,6 +110,13 @@ pub struct LockstepDetector {
     /// −log10 of the chance tail (against its group's bursts) at which a member's strength starts; strength 0.5 is one
     /// order of magnitude above it, 1.0 two.
     pub min_surprise: f64,
+    /// Accounts outside a group's bursts two videos of unknown creator must share to be
+    /// possibly one creator's (see `audience_clusters`).
+    pub min_shared_audience: usize,
+    /// The chance of that overlap between independent audiences at or below which they are.
+    pub max_audience_chance: f64,
+    /// A group with more videos of unknown creator than this keeps them as one creator.
+    pub max_audience_targets: usize,
 }
 
 impl Default for LockstepDetector {
@@ -142,6 +149,11 @@ impl Default for LockstepDetector {
             // reached at most 1.7; half the farm members exceed 4.7. At 1.0 (seeds 101–103)
             // organic accounts begin to be flagged in classic worlds.
             min_surprise: 1.5,
+            // Two shared outsiders at a 1% chance already link: linking errs towards one
+            // creator, so towards no flag.
+            min_shared_audience: 2,
+            max_audience_chance: 0.01,
+            max_audience_targets: 2000,
         }
     }
 }
@@ -336,10 +348,11 @@ impl Detector for LockstepDetector {
         let keys = crate::creators::creator_keys(store);
         let nt = store.n_targets() as u32;
         let grids = self.windows(store);
-        let bursts: Vec<Burst> = (0..store.n_targets() as u32)
+        let mut bursts: Vec<Burst> = (0..store.n_targets() as u32)
             .into_par_iter()
             .flat_map_iter(|t| self.bursts_of(store, t, keys[t as usize], &grids))
             .collect();
+        debug_assert!(bursts.windows(2).all(|w| w[0].target <= w[1].target));
         // Engaging events per account; N of the lift is the number of engaging accounts.
         let mut activity = vec![0u32; store.n_accounts()];
         for e in 0..store.len() {
@@ -445,6 +458,22 @@ impl Detector for LockstepDetector {
                 group_of_burst[b as usize] = g as u32;
             }
         }
+        // Videos of unknown creator in each group are judged by their audience outside the
+        // group's bursts (v5): from here on such a burst's key is its audience cluster.
+        let n_engaging = activity.iter().filter(|&&x| x > 0).count() as f64;
+        let remaps: Vec<Vec<(u32, u32)>> = burst_groups
+            .par_iter()
+            .map(|bs| self.audience_clusters(store, bs, &bursts, n_engaging))
+            .collect();
+        for (g, remap) in remaps.iter().enumerate() {
+            for &(b, k) in remap {
+                // A cut burst shared by two groups takes the cluster of the group it is
+                // assigned to (the last one, as `group_of_burst`).
+                if group_of_burst[b as usize] as usize == g {
+                    bursts[b as usize].key = k;
+                }
+            }
+        }
         // Each account joins the burst group where it was in bursts on the most keys.
         let assignment: Vec<(u32, u32)> = runs
             .par_iter()
@@ -462,7 +491,7 @@ impl Detector for LockstepDetector {
                     .map(|c| {
                         let keys: Vec<u32> = c.iter().map(|x| x.1).collect();
                         (
-                            crate::creators::sure_creator_count(&keys, nt),
+                            crate::creators::sure_creator_count_clustered(&keys, nt),
                             std::cmp::Reverse(c[0].0),
                         )
                     })
@@ -486,6 +515,161 @@ impl Detector for LockstepDetector {
 }
 
 impl LockstepDetector {
+    /// Audience clusters of a burst group's videos of unknown creator (v5): `(burst, key)` for
+    /// each of the group's bursts whose key is its own target. The key is a known creator's
+    /// when the video's audience links it to that creator's videos in the group (it may be
+    /// theirs), else the smallest target of its cluster of linked unknown videos (below
+    /// `n_targets`, and counted as one creator of its own).
+    ///
+    /// Two videos are possibly one creator's when their audiences *outside any burst* overlap
+    /// beyond chance: an idol's releases share followers and casual fans who engage them over
+    /// days, whoever piles on in the burst; a farm client's videos have almost no audience but
+    /// the farm, and two clients' audiences meet only by chance. An account counts in a
+    /// video's audience only when it is in none of the video's bursts, or the farm's
+    /// co-engagement — the very thing being judged — would make its clients one creator, and
+    /// a second farm pushing the same clients would do it for the first. A fan in one
+    /// release's burst who watches another release later still counts for pairs of other
+    /// releases.
+    ///
+    /// A pair is linked when it shares at least `min_shared_audience` such accounts and that
+    /// many would arise by chance (independent audiences drawn from the log's engaging
+    /// accounts) with probability at most `max_audience_chance`; links join clusters
+    /// (union-find; the videos of one known creator start joined, and two known creators are
+    /// never joined). Head counts, not activity weights, set the chance, and no correction
+    /// for the number of pairs is made: both err towards linking, so towards fewer creators
+    /// and no flag. O(Σ_t E_t) to gather the audiences of the group's videos plus, per
+    /// outside account, the square of its videos in the group; a group with more than
+    /// `max_audience_targets` videos keeps its videos of unknown creator as one creator (the
+    /// rule before v5).
+    fn audience_clusters(
+        &self,
+        store: &EventStore,
+        group_bursts: &[u32],
+        bursts: &[Burst],
+        n_engaging: f64,
+    ) -> Vec<(u32, u32)> {
+        let nt = store.n_targets() as u32;
+        let unknown: Vec<u32> = group_bursts
+            .iter()
+            .copied()
+            .filter(|&b| bursts[b as usize].key < nt)
+            .collect();
+        if unknown.is_empty() {
+            return Vec::new();
+        }
+        // (target, key) of every video in the group.
+        let mut targets: Vec<(u32, u32)> = group_bursts
+            .iter()
+            .map(|&b| (bursts[b as usize].target, bursts[b as usize].key))
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        let m = targets.len();
+        if m > self.max_audience_targets {
+            let rep = bursts[unknown[0] as usize].target;
+            return unknown.iter().map(|&b| (b, rep)).collect();
+        }
+        // Engagement inside any burst on the video — this group's, whose co-engagement is what
+        // is being judged, or another farm's pushing the same client — is not its audience.
+        // `bursts` comes target by target, so a video's bursts are one run.
+        let mut seen: Vec<(u32, u32)> = Vec::new();
+        let mut inside: Vec<u32> = Vec::new();
+        for (i, &(t, _)) in targets.iter().enumerate() {
+            let lo = bursts.partition_point(|b| b.target < t);
+            let hi = bursts.partition_point(|b| b.target <= t);
+            inside.clear();
+            for b in &bursts[lo..hi] {
+                inside.extend_from_slice(&b.members);
+            }
+            inside.sort_unstable();
+            for &e in store.events_on_target(t) {
+                let a = store.account[e as usize];
+                if engaging(store.action(e)) && inside.binary_search(&a).is_err() {
+                    seen.push((a, i as u32));
+                }
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        let mut audience = vec![0u32; m];
+        for &(_, i) in &seen {
+            audience[i as usize] += 1;
+        }
+        let mut shared = vec![0u32; m * m];
+        for run in seen.chunk_by(|x, y| x.0 == y.0) {
+            for (j, x) in run.iter().enumerate() {
+                for y in &run[j + 1..] {
+                    shared[x.1 as usize * m + y.1 as usize] += 1;
+                }
+            }
+        }
+        let known = |i: usize| targets[i].1 >= nt;
+        let mut uf = UnionFind::new(m);
+        // One known creator's videos are one creator's.
+        for i in 1..m {
+            if known(i) {
+                if let Some(j) = (0..i).rev().find(|&j| targets[j].1 == targets[i].1) {
+                    uf.union(i as u32, j as u32);
+                }
+            }
+        }
+        // Links from shared audiences, never between two known creators. An unknown video
+        // linked to two known creators would join them, so links to known creators are taken
+        // only while its cluster holds no other known creator.
+        let mut known_of: Vec<u32> = (0..m)
+            .map(|i| if known(i) { targets[i].1 } else { u32::MAX })
+            .collect();
+        for i in 0..m {
+            for j in i + 1..m {
+                if known(i) && known(j) {
+                    continue;
+                }
+                let c = shared[i * m + j] as usize;
+                if c < self.min_shared_audience {
+                    continue;
+                }
+                let lambda = audience[i] as f64 * audience[j] as f64 / n_engaging.max(1.0);
+                if poisson_tail(c, lambda) > self.max_audience_chance {
+                    continue;
+                }
+                let (ri, rj) = (uf.find(i as u32) as usize, uf.find(j as u32) as usize);
+                if ri == rj {
+                    continue;
+                }
+                let (ki, kj) = (known_of[ri], known_of[rj]);
+                if ki != u32::MAX && kj != u32::MAX && ki != kj {
+                    continue;
+                }
+                uf.union(i as u32, j as u32);
+                let r = uf.find(i as u32) as usize;
+                known_of[r] = ki.min(kj);
+            }
+        }
+        // Each cluster's key: its known creator, or its smallest target (targets are sorted,
+        // so its first member).
+        let mut rep = vec![u32::MAX; m];
+        for (i, &(t, _)) in targets.iter().enumerate() {
+            let r = uf.find(i as u32) as usize;
+            if rep[r] == u32::MAX {
+                rep[r] = if known_of[r] != u32::MAX {
+                    known_of[r]
+                } else {
+                    t
+                };
+            }
+        }
+        unknown
+            .iter()
+            .map(|&b| {
+                let bu = &bursts[b as usize];
+                let i = targets
+                    .binary_search(&(bu.target, bu.key))
+                    .expect("the group's target");
+                (b, rep[uf.find(i as u32) as usize])
+            })
+            .collect()
+    }
+
     /// One group: each account against the group's own bursts. `None` when fewer than
     /// `min_group` accounts stand out.
     fn finding(
@@ -523,7 +707,7 @@ impl LockstepDetector {
         let mut group_keys: Vec<u32> = hits.iter().map(|&(b, _)| bursts[b].key).collect();
         group_keys.sort_unstable();
         group_keys.dedup();
-        let group_creators = crate::creators::sure_creator_count(&group_keys, nt);
+        let group_creators = crate::creators::sure_creator_count_clustered(&group_keys, nt);
         if group_creators < self.min_group_creators {
             return Vec::new();
         }
@@ -561,7 +745,7 @@ impl LockstepDetector {
                 let mut keys: Vec<u32> = r.iter().map(|x| x.1).collect();
                 keys.sort_unstable();
                 keys.dedup();
-                let creators = crate::creators::sure_creator_count(&keys, nt);
+                let creators = crate::creators::sure_creator_count_clustered(&keys, nt);
                 let mut timed: Vec<(i64, u32)> = r.iter().map(|x| (x.2, x.1)).collect();
                 timed.sort_unstable();
                 let mut occasions = 0;
@@ -570,7 +754,8 @@ impl LockstepDetector {
                 let mut last = i64::MIN;
                 for (t, k) in timed {
                     if last == i64::MIN || t >= last + self.sitting_ms {
-                        one_each &= crate::creators::sure_creator_count(&sitting, nt) <= 1;
+                        one_each &=
+                            crate::creators::sure_creator_count_clustered(&sitting, nt) <= 1;
                         sitting.clear();
                         occasions += 1;
                         last = t;
@@ -579,7 +764,7 @@ impl LockstepDetector {
                         sitting.push(k);
                     }
                 }
-                one_each &= crate::creators::sure_creator_count(&sitting, nt) <= 1;
+                one_each &= crate::creators::sure_creator_count_clustered(&sitting, nt) <= 1;
                 (r[0].0, creators.min(occasions), one_each)
             })
             .collect();
@@ -752,8 +937,15 @@ mod tests {
     }
 
     /// 12 farm accounts hit 6 client videos 4 hours apart, each within an hour; the clients'
-    /// uploads are in the log when `published`.
+    /// uploads are in the log when `published`. The same six organic accounts also view every
+    /// client video (a loyal audience, as one idol's releases have).
     fn campaigns(published: bool) -> lockstep_core::EventStore {
+        campaigns_with(published, true)
+    }
+
+    /// As [`campaigns`]; without `shared_audience`, each client video's trickle of organic
+    /// views comes from accounts of its own (six creators' separate audiences).
+    fn campaigns_with(published: bool, shared_audience: bool) -> lockstep_core::EventStore {
         let mut b = EventStoreBuilder::new();
         background(&mut b);
         for c in 0..6i64 {
@@ -777,10 +969,11 @@ mod tests {
             }
             // The client videos also have a trickle of organic views all day.
             for k in 0..6i64 {
+                let viewer = if shared_audience { k } else { 6 * c + k };
                 push(
                     &mut b,
                     k * 4 * H + 1,
-                    &format!("org{k}"),
+                    &format!("org{viewer}"),
                     "view",
                     &format!("client{c}"),
                 );
@@ -807,11 +1000,33 @@ mod tests {
 
     #[test]
     fn videos_of_unknown_creator_may_be_one_creators() {
-        // The same campaigns, but nothing in the log says who uploaded the four videos: they
-        // may be one idol's releases, and fans at four releases are not coordination.
+        // The same campaigns, but nothing in the log says who uploaded the six videos, and
+        // the same accounts watch all of them outside the bursts: they may be one idol's
+        // releases, and fans at six releases are not coordination.
         assert!(LockstepDetector::default()
             .detect(&campaigns(false))
             .is_empty());
+    }
+
+    #[test]
+    fn videos_of_unknown_creator_with_separate_audiences_are_separate_creators() {
+        // Nothing names the uploaders, but outside the bursts each video has an audience of
+        // its own: six creators' videos, not one idol's releases — a console's clients.
+        let s = campaigns_with(false, false);
+        let f = LockstepDetector::default().detect(&s);
+        assert_eq!(f.len(), 1, "{f:?}");
+        let names = f[0].member_names(&s);
+        assert_eq!(names.len(), 12, "{names:?}");
+        assert!(names.iter().all(|n| n.starts_with("farm")));
+        let figure = |k: &str| f[0].figures.iter().find(|x| x.0 == k).unwrap().1;
+        assert_eq!(figure("surely_distinct_creators"), 6.0);
+        // Any two of the audiences sharing outsiders beyond chance would make them one.
+        let linked = LockstepDetector {
+            max_audience_chance: 1.0,
+            min_shared_audience: 0,
+            ..Default::default()
+        };
+        assert!(linked.detect(&s).is_empty());
     }
 
     /// 30 bingers like 8 creators' takes on one trend in one evening sitting (minutes apart):
