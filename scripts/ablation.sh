@@ -10,7 +10,7 @@ if [ -n "${LOCKSTEP_BIN:-}" ]; then bin=$LOCKSTEP_BIN; else
   cargo build --release -q -p lockstep-cli
   bin=target/release/lockstep
 fi
-all="shared_infra lockstep template_comments dense_blocks synchrony fanout_dm scheduled_publish scripted rating_behaviour"
+all="shared_infra lockstep template_comments dense_blocks synchrony fanout_dm scheduled_publish scripted rating_behaviour client_push"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 for sc in crowds spread mixed; do
   days=1; [ "$sc" = spread ] && days=3

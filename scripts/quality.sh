@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the README's quality table: simulate each scenario on several seeds, detect, eval.
 # Usage: scripts/quality.sh [ACCOUNTS] [DAYS] [SEEDS...]   (defaults: 20000 1 1 2 3)
-# SCENARIOS="crowds spread" picks scenarios (default: all six).
+# SCENARIOS="crowds spread" picks scenarios (default: all seven); CREATORS=none|publish|column sets what the log records of creators (default publish).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 accounts=${1:-20000}; days=${2:-1}; shift 2 2>/dev/null || true
@@ -14,9 +14,9 @@ fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 echo "| scenario | seed | events | AP | ROC-AUC | precision | recall | organic flagged | crowds flagged (trend/fandom/campus/live/fan club) | like residual |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
-for sc in ${SCENARIOS:-classic stealth organic mixed crowds spread}; do
+for sc in ${SCENARIOS:-classic stealth organic mixed crowds spread oneclient}; do
   for seed in $seeds; do
-    $bin simulate --scenario "$sc" --seed "$seed" --accounts "$accounts" --days "$days" --out "$work/ev.parquet" --labels "$work/l.csv" --truth "$work/t.csv" 2>/dev/null
+    $bin simulate --scenario "$sc" --seed "$seed" --accounts "$accounts" --days "$days" --creators "${CREATORS:-publish}" --out "$work/ev.parquet" --labels "$work/l.csv" --truth "$work/t.csv" 2>/dev/null
     n=$($bin detect "$work/ev.parquet" --out "$work/out" -q --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])')
     $bin eval --labels "$work/l.csv" --scores "$work/out/accounts.csv" --truth "$work/t.csv" --videos "$work/out/videos.csv" --json |
       python3 -c '

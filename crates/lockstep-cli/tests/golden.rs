@@ -18,23 +18,23 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// (file, length, checksum) for `detect examples/sample.csv.gz --parquet`.
 const PINNED: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 72299, 0x3265b9f3c5da7cb7),
-    ("groups.json", 103261, 0x4465e2af9e64b601),
-    ("videos.csv", 147053, 0xc1529934551e47ce),
-    ("report.html", 403351, 0x0cbd8f495d191516),
-    ("accounts.parquet", 26763, 0x064a07cc67b06b19),
-    ("videos.parquet", 56887, 0xf49ba3e408be9219),
+    ("accounts.csv", 73959, 0x3b83e6764e006bb7),
+    ("groups.json", 115861, 0x3b5c394adf4008aa),
+    ("videos.csv", 147053, 0x6dfc39860e7eedfc),
+    ("report.html", 406411, 0xcf4f6ea884d923e6),
+    ("accounts.parquet", 26712, 0x2e78ceed00c66159),
+    ("videos.parquet", 55863, 0xdc9ea768e49f190c),
 ];
 
 /// (file, length, checksum) for `detect` on a 1.0M-event `mixed` log (`simulate --accounts 22000
 /// --days 3 --seed 7`: 1,013,141 events) written by `simulate` as CSV.
 const PINNED_1M: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 792158, 0x83390be1fd916ded),
-    ("groups.json", 1383835, 0x5a0d7aec4bf8fb2e),
-    ("videos.csv", 1263711, 0xf89a3e2196194466),
-    ("report.html", 5103300, 0x6fe1681c3171296c),
-    ("accounts.parquet", 242280, 0x068233af2e128b46),
-    ("videos.parquet", 489758, 0x53b0a1c109a81a49),
+    ("accounts.csv", 816615, 0x9fefdc7efb530ae3),
+    ("groups.json", 1490563, 0xa227f93d4eec92c8),
+    ("videos.csv", 1546888, 0x98be88df07a04efc),
+    ("report.html", 4730204, 0x13c8f6b09d99b59d),
+    ("accounts.parquet", 246931, 0x1154250828197607),
+    ("videos.parquet", 599430, 0xdfe904bed8a8552f),
 ];
 
 /// Run `lockstep detect INPUT --parquet` in `cwd` and compare its outputs with `pinned`. The

@@ -114,6 +114,9 @@ pub enum Family {
     Schedule,
     /// Rating behaviour (review sites).
     Rating,
+    /// A cohort that is most of one creator's audience, returning to each of its videos
+    /// (`client_push`): a purchase, judged against the creator's own audience.
+    ClientPush,
     /// IPs shared by single-account devices (a NAT): context, not evidence.
     Context,
 }
@@ -131,6 +134,7 @@ impl Finding {
             "fanout_dm" => Family::FanoutDm,
             "scheduled_publishing" => Family::Schedule,
             "rating_behaviour" => Family::Rating,
+            "one_client_campaign" => Family::ClientPush,
             _ => Family::Coordination,
         }
     }

@@ -155,11 +155,14 @@ pub struct AccountVerdict {
 }
 
 /// Whether a set of families corroborates itself: cross-creator coordination alone, a fan-out
-/// DM pitch alone, or two families that are not context.
+/// DM pitch alone, a one-client campaign alone, or two families that are not context.
 pub fn corroborates(families: &[Family]) -> bool {
     families.contains(&Family::CrossCreatorCoordination)
         // One pitch sent by many accounts to strangers they never engaged: no crowd does that.
         || families.contains(&Family::FanoutDm)
+        // A cohort that is most of a creator's audience, back on each of its videos: judged
+        // against the creator's own audience, which a fandom or loyal viewers never are.
+        || families.contains(&Family::ClientPush)
         || families.iter().filter(|&&f| f != Family::Context).count() >= 2
 }
 
@@ -242,9 +245,42 @@ pub fn crowd_checks(
         explanation: "one stimulus: a trend, a push notification, a live event",
         rejected_because: one_stimulus,
     });
+    let client_push = group_findings
+        .iter()
+        .map(|&i| &findings[i])
+        .filter(|f| f.family() == Family::ClientPush)
+        .max_by(|a, b| a.members.len().cmp(&b.members.len()));
+    let fandom = match (lockstep, client_push) {
+        (None, Some(f)) => format!(
+            "one creator, but {:.0} accounts returned to its {:.0} pushed videos and are {:.0}% of everyone who engaged them;              a fandom is a small share of its idol's audience, most of whom see one video",
+            figure(f, "accounts").unwrap_or(0.0),
+            figure(f, "pushed_videos").unwrap_or(0.0),
+            100.0 * figure(f, "cohort_share").unwrap_or(0.0)
+        ),
+        _ => fandom,
+    };
     out.push(CrowdCheck {
         explanation: "a fandom piling onto a few idols' releases",
         rejected_because: fandom,
+    });
+    let circle = match (lockstep, client_push) {
+        (Some(f), _) => format!(
+            "the bursts counted are on {:.0} creators outside the group; {:.0} of the group's own members' content \
+             was engaged too and is not counted, and {:.0} members are followed by other members (a circle's or pod's \
+             creators are its own members, who follow each other; a farm's are outsiders)",
+            figure(f, "surely_distinct_creators").unwrap_or(0.0),
+            figure(f, "own_member_creators").unwrap_or(0.0),
+            figure(f, "members_followed_by_members").unwrap_or(0.0)
+        ),
+        (None, Some(_)) => "the pushed creator is not one of the group's accounts; a circle reacts to its own members' posts"
+            .to_string(),
+        (None, None) => {
+            "not the basis of this group: no member is flagged on co-engagement alone".to_string()
+        }
+    };
+    out.push(CrowdCheck {
+        explanation: "a friend circle or creator pod: members reacting to each other's posts",
+        rejected_because: circle,
     });
     let has = |fam: Family| group_findings.iter().any(|&i| findings[i].family() == fam);
     let devices = group_findings
@@ -266,13 +302,15 @@ pub fn crowd_checks(
             "no shared IPs or devices are part of the evidence".to_string()
         },
     });
-    let (mut cross, mut dm, mut multi) = (0, 0, 0);
+    let (mut cross, mut dm, mut push, mut multi) = (0, 0, 0, 0);
     for &a in members {
         let fams = &accounts[a as usize].families;
         if fams.contains(&Family::CrossCreatorCoordination) {
             cross += 1;
         } else if fams.contains(&Family::FanoutDm) {
             dm += 1;
+        } else if fams.contains(&Family::ClientPush) {
+            push += 1;
         } else {
             multi += 1;
         }
@@ -281,7 +319,8 @@ pub fn crowd_checks(
         explanation: "one kind of evidence, as real crowds produce one at a time",
         rejected_because: format!(
             "every member is corroborated: {cross} by coordination across creators beyond the crowd null, \
-             {dm} by a fan-out DM pitch, {multi} by two independent families of evidence"
+             {dm} by a fan-out DM pitch, {push} by a one-client campaign that is most of its creator's audience, \
+             {multi} by two independent families of evidence"
         ),
     });
     out

@@ -167,6 +167,32 @@ fn many_client_farms_over_days_with_and_without_the_creator_column() {
 }
 
 #[test]
+fn farms_hired_by_one_client_are_found() {
+    // Each farm pushes one small creator's new videos and does nothing else but nurture:
+    // crude farms on shared phones with templates, adaptive ones on their own phones spread
+    // over hours. Only the cohort's place in its client's audience gives the adaptive away.
+    for seed in [51, 52] {
+        let (_, _, ev) = run_with(SimConfig {
+            scenario: Scenario::OneClient,
+            seed,
+            accounts: 8000,
+            days: 3,
+            creators: CreatorLog::Publish,
+        });
+        assert!(
+            ev.precision >= 0.95,
+            "seed {seed}: precision {}",
+            ev.precision
+        );
+        // An adaptive farm sends 60–90% of its accounts to each new video; an account on only
+        // one of a client's three uploads is not told from the client's other viewers (seed
+        // 51: 158 of 203 reach two, all 158 are flagged).
+        assert!(ev.recall >= 0.7, "seed {seed}: recall {}", ev.recall);
+        assert!(ev.organic_flagged_share <= 0.001);
+    }
+}
+
+#[test]
 fn crowds_without_any_creator_in_the_log_are_not_farms() {
     // Trends, fandoms, campuses and live pushes, and nothing says who owns a video: telling
     // videos apart by their audiences must not turn a fandom's releases into many clients.

@@ -12,6 +12,9 @@
 //! - **Campuses, offices, factories**: 0.8–2% of users each on one single-account phone behind
 //!   1–3 NAT addresses, opening the app at the bell or shift change.
 //! - **Live events / pushes**: 5–20% of users reach one video within minutes.
+//! - **Friend circles and creator pods**: 2–8% of users in circles of 5–12 friends who each
+//!   post now and then and react to each other's posts within hours, every day, some
+//!   following each other. Their "clients" are their own members.
 //!
 //! The crowds draw from their own random stream, so the rest of a seed's world is unchanged
 //! by their parameters.
@@ -25,6 +28,7 @@ pub(crate) enum CrowdKind {
     Fandom,
     Campus,
     Live,
+    Circle,
 }
 
 impl CrowdKind {
@@ -34,6 +38,7 @@ impl CrowdKind {
             CrowdKind::Fandom => "fandom",
             CrowdKind::Campus => "campus",
             CrowdKind::Live => "live",
+            CrowdKind::Circle => "circle",
         }
     }
 }
@@ -81,12 +86,25 @@ pub(crate) struct Live {
     mean_delay_ms: f64,
 }
 
+#[derive(Debug, Clone)]
+pub(crate) struct Circle {
+    members: Vec<u32>,
+    /// Posts by (day, member, video).
+    posts: Vec<(u32, u32, u32)>,
+    /// Chance that a friend reacts to a post, and the median delay.
+    p_react: f64,
+    delay_median_ms: f64,
+    /// Chance that a member follows another on the first day.
+    p_follow: f64,
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Crowds {
     trends: Vec<Trend>,
     fandoms: Vec<Fandom>,
     campuses: Vec<Campus>,
     lives: Vec<Live>,
+    circles: Vec<Circle>,
 }
 
 /// Distinct picks from `pool`.
@@ -291,8 +309,54 @@ impl Sim {
                 mean_delay_ms: rng.random_range(2.0..10.0) * MIN as f64,
             });
         }
+        // Friend circles, from a stream of their own (the other crowds stay as they were).
+        let mut crng = ChaCha8Rng::seed_from_u64(self.cfg.seed ^ 0xC1_2C1E);
+        let in_circles = (people.len() as f64 * crng.random_range(0.02..0.08)) as usize;
+        let free: Vec<u32> = people
+            .iter()
+            .copied()
+            .filter(|&a| !taken[a as usize] && self.kinds[a as usize] == Kind::Organic)
+            .collect();
+        let mut pool = pick(&mut crng, &free, in_circles);
+        pool.shuffle(&mut crng);
+        while pool.len() >= 5 {
+            let size = crng.random_range(5..=12usize).min(pool.len());
+            let mut members: Vec<u32> = pool.split_off(pool.len() - size);
+            members.sort_unstable();
+            for &a in &members {
+                mark(&mut self.kinds, a, CrowdKind::Circle);
+            }
+            let p_post = crng.random_range(0.3..0.8);
+            let logged = crng.random_bool(0.5);
+            let mut posts = Vec::new();
+            for d in 0..days {
+                for &a in &members {
+                    if !crng.random_bool(p_post) {
+                        continue;
+                    }
+                    posts.push((d, a, self.videos.len() as u32));
+                    self.videos.push(Video {
+                        creator: a,
+                        len_ms: (len_dist.sample(&mut crng) as u32).clamp(3_000, 120_000),
+                        publish_ts: START_MS
+                            + d as i64 * DAY
+                            + crng.random_range(8 * HOUR..22 * HOUR),
+                        logged,
+                    });
+                    weights.push(1.0 / crng.random_range(2000.0..20000.0f64));
+                }
+            }
+            crowds.circles.push(Circle {
+                members,
+                posts,
+                p_react: crng.random_range(0.5..0.95),
+                delay_median_ms: crng.random_range(0.5..4.0) * HOUR as f64,
+                p_follow: crng.random_range(0.0..0.5),
+            });
+        }
         self.crowds = crowds;
         self.crowd_rng = rng;
+        self.circle_rng = crng;
     }
 
     /// One day of every crowd's events.
@@ -404,6 +468,56 @@ impl Sim {
         }
         self.crowds = crowds;
         std::mem::swap(&mut self.rng, &mut self.crowd_rng);
+        self.circles_day(day);
+    }
+
+    /// One day of the friend circles: posts, friends' reactions within hours, first-day follows.
+    fn circles_day(&mut self, day: u32) {
+        std::mem::swap(&mut self.rng, &mut self.circle_rng);
+        let crowds = std::mem::take(&mut self.crowds);
+        let end = START_MS + self.cfg.days.max(1) as i64 * DAY;
+        for c in &crowds.circles {
+            if day == 0 {
+                for &a in &c.members {
+                    for &b in &c.members {
+                        if a != b && self.rng.random_bool(c.p_follow) {
+                            let t = self.diurnal_time(0);
+                            let p = &self.profiles[a as usize];
+                            let (dev, ip) = (p.device, p.home_ip);
+                            self.buf.push(Ev::new(t, a, Action::Follow, b, dev, ip));
+                        }
+                    }
+                }
+            }
+            let delay = LogNormal::new(c.delay_median_ms.ln(), 0.9).unwrap();
+            for &(d, author, v) in &c.posts {
+                if d != day {
+                    continue;
+                }
+                let posted = self.videos[v as usize].publish_ts;
+                for &a in &c.members {
+                    if a == author || !self.rng.random_bool(c.p_react) {
+                        continue;
+                    }
+                    let t = posted + delay.sample(&mut self.rng) as i64;
+                    if t >= end {
+                        continue;
+                    }
+                    let ip = self.everyday_ip(a);
+                    let ratio = self.rng.random_range(0.7..1.5);
+                    let eng = Engage {
+                        like: 0.8,
+                        comment: 0.4,
+                        share: 0.1,
+                        follow: 0.0,
+                        voice: Voice::Organic,
+                    };
+                    self.engaged_view(a, v, t, ip, ratio, eng);
+                }
+            }
+        }
+        self.crowds = crowds;
+        std::mem::swap(&mut self.rng, &mut self.circle_rng);
     }
 }
 
@@ -420,7 +534,7 @@ mod tests {
                 seed,
                 accounts: 4000,
                 days: 2,
-                creators: Default::default(),
+                creators: CreatorLog::Column,
             },
             &mut b,
         )
@@ -432,7 +546,7 @@ mod tests {
     fn every_crowd_kind_is_present_and_labelled_organic() {
         for seed in [1, 2] {
             let (_, out) = world(seed);
-            for tactic in ["trend", "fandom", "campus", "live"] {
+            for tactic in ["trend", "fandom", "campus", "live", "circle"] {
                 let n = out.labels.iter().filter(|l| l.tactic == tactic).count();
                 assert!(n >= 20, "seed {seed}: {n} accounts of {tactic}");
             }
@@ -472,6 +586,33 @@ mod tests {
         // Logins come from the sites' NAT addresses (and members' home IPs are those too).
         assert!(ips.len() <= 6, "{} login IPs", ips.len());
         assert!(devices.values().all(|s| s.len() == 1));
+    }
+
+    #[test]
+    fn friends_react_to_each_others_posts() {
+        let (store, out) = world(3);
+        let circle: std::collections::HashSet<&str> = out
+            .labels
+            .iter()
+            .filter(|l| l.tactic == "circle")
+            .map(|l| l.account.as_str())
+            .collect();
+        assert!(circle.len() >= 20);
+        // Some of the circles' likes land on posts by other circle members.
+        let mut likes_on_friends = 0;
+        for e in 0..store.len() as u32 {
+            if store.action(e) != lockstep_core::Action::Like
+                || !circle.contains(store.accounts.name(store.account[e as usize]))
+            {
+                continue;
+            }
+            if let Some(c) = store.creator_of_target(store.target[e as usize]) {
+                if circle.contains(c) && c != store.accounts.name(store.account[e as usize]) {
+                    likes_on_friends += 1;
+                }
+            }
+        }
+        assert!(likes_on_friends >= 100, "{likes_on_friends}");
     }
 
     #[test]

@@ -282,6 +282,130 @@ impl Sim {
         }
     }
 
+    /// A one-client farm's day: nurture browsing (crude: scripted dwell in sessions started
+    /// together; adaptive: like a person), then, for each video the client uploads today, the
+    /// cohort arrives — crude within minutes of the push, with template comments; adaptive
+    /// spread over 2–5 hours, with ordinary comments. No DMs, schedules or bulk follows.
+    pub(crate) fn one_client_farm_day(&mut self, f: usize, day: u32) {
+        let farm = self.farms[f].clone();
+        let day0 = START_MS + day as i64 * DAY;
+        let pool = &farm.ip_pool;
+        for (pi, phone) in farm.phones.iter().enumerate() {
+            for (k, &a) in phone.accounts.iter().enumerate() {
+                let ip = if farm.crude {
+                    phone.ip
+                } else {
+                    pool[self.rng.random_range(0..pool.len())]
+                };
+                let mut t = if farm.crude {
+                    day0 + farm.nurture_offsets[0] + pi as i64 * 200 + k as i64 * 30 * MIN
+                } else {
+                    self.diurnal_time(day)
+                };
+                self.buf
+                    .push(Ev::new(t, a, Action::Login, NONE, phone.device, ip));
+                t += self.rng.random_range(SEC..5 * SEC);
+                for _ in 0..self.rng.random_range(5..15) {
+                    let Some(v) = self.feed_video(t) else {
+                        continue;
+                    };
+                    let len = self.videos[v as usize].len_ms;
+                    let watch = if farm.crude {
+                        self.rng.random_range(8_000..15_000u32)
+                    } else {
+                        (len as f64 * self.organic_ratio()) as u32
+                    };
+                    self.buf
+                        .push(Ev::new(t, a, Action::View, v, phone.device, ip).watched(watch, len));
+                    t += watch as i64 + self.rng.random_range(800..3000);
+                    if self.rng.random_bool(0.04) {
+                        self.buf
+                            .push(Ev::new(t, a, Action::Like, v, phone.device, ip));
+                    }
+                }
+            }
+        }
+        let uploads = farm
+            .client_uploads
+            .get(day as usize)
+            .cloned()
+            .unwrap_or_default();
+        for v in uploads {
+            let release = self.videos[v as usize].publish_ts;
+            let start = release + self.rng.random_range(5 * MIN..2 * HOUR);
+            let participation = if farm.crude {
+                self.rng.random_range(0.8..0.95)
+            } else {
+                self.rng.random_range(0.6..0.9)
+            };
+            let spread = self.rng.random_range(2 * HOUR..5 * HOUR);
+            let template = farm.templates[self.rng.random_range(0..farm.templates.len())];
+            for phone in &farm.phones {
+                for (k, &a) in phone.accounts.iter().enumerate() {
+                    if !self.rng.random_bool(participation) {
+                        continue;
+                    }
+                    let (ip, t) = if farm.crude {
+                        (
+                            phone.ip,
+                            start + k as i64 * 60 * SEC + self.rng.random_range(0..30 * SEC),
+                        )
+                    } else {
+                        (
+                            pool[self.rng.random_range(0..pool.len())],
+                            start + self.rng.random_range(0..spread),
+                        )
+                    };
+                    let follow = if fraction(f, a, v) < farm.follow_share {
+                        0.3
+                    } else {
+                        0.0
+                    };
+                    if farm.crude {
+                        // A full watch, a like, the template comment, a share, a follow.
+                        let len = self.videos[v as usize].len_ms;
+                        let watch = len + self.rng.random_range(0..500);
+                        self.buf.push(
+                            Ev::new(t, a, Action::View, v, phone.device, ip).watched(watch, len),
+                        );
+                        let mut t = t + watch as i64 + self.rng.random_range(500..2000);
+                        if self.rng.random_bool(0.9) {
+                            self.buf
+                                .push(Ev::new(t, a, Action::Like, v, phone.device, ip));
+                        }
+                        if self.rng.random_bool(0.5) {
+                            t += self.rng.random_range(2 * SEC..6 * SEC);
+                            let s = text::vary(&mut self.rng, template, false);
+                            let tid = self.text_id(s);
+                            self.buf.push(
+                                Ev::new(t, a, Action::Comment, v, phone.device, ip).with_text(tid),
+                            );
+                        }
+                        if self.rng.random_bool(0.3) {
+                            t += self.rng.random_range(SEC..3 * SEC);
+                            self.buf
+                                .push(Ev::new(t, a, Action::Share, v, phone.device, ip));
+                        }
+                        if self.rng.random_bool(follow) && farm.client != a {
+                            t += self.rng.random_range(SEC..3 * SEC);
+                            self.buf.push(Ev::new(
+                                t,
+                                a,
+                                Action::Follow,
+                                farm.client,
+                                phone.device,
+                                ip,
+                            ));
+                        }
+                    } else {
+                        let ratio = self.rng.random_range(0.6..1.3);
+                        self.farm_view(a, phone.device, v, t, ip, ratio, 0.7, 0.25, 0.15, follow);
+                    }
+                }
+            }
+        }
+    }
+
     /// A farm account's view with a like, an ordinary comment, a share and a follow of the
     /// creator drawn with the given probabilities (the follow's drawn at half `p_follow`).
     #[allow(clippy::too_many_arguments)]

@@ -69,12 +69,25 @@ pub enum Scenario {
     /// proxies, each campaign a small random share of the farm spread over hours, no templates,
     /// DMs, schedules or batch logins.
     Spread,
+    /// Farms each hired by one client (the commonest order: "likes for my videos"): the same
+    /// cohort on each of the client's new videos, nothing else but nurture browsing. Crude
+    /// farms (phones with several accounts, a few IPs, template comments, minutes) and
+    /// adaptive ones (own phones behind proxies, ordinary comments, spread over hours), drawn
+    /// per farm.
+    OneClient,
 }
 
 impl Scenario {
     /// Names accepted by [`Scenario::parse`].
-    pub const NAMES: [&'static str; 6] =
-        ["classic", "stealth", "organic", "mixed", "crowds", "spread"];
+    pub const NAMES: [&'static str; 7] = [
+        "classic",
+        "stealth",
+        "organic",
+        "mixed",
+        "crowds",
+        "spread",
+        "oneclient",
+    ];
 
     /// The scenario with this name, if any.
     pub fn parse(s: &str) -> Option<Scenario> {
@@ -85,6 +98,7 @@ impl Scenario {
             "mixed" => Some(Scenario::Mixed),
             "crowds" => Some(Scenario::Crowds),
             "spread" => Some(Scenario::Spread),
+            "oneclient" => Some(Scenario::OneClient),
             _ => None,
         }
     }
@@ -97,21 +111,24 @@ impl Scenario {
             Scenario::Mixed => "mixed",
             Scenario::Crowds => "crowds",
             Scenario::Spread => "spread",
+            Scenario::OneClient => "oneclient",
         }
     }
-    /// Share of accounts in (classic, stealth, spread) farms.
-    fn farm_shares(self) -> [(FarmKind, f64); 3] {
-        let (c, s, p) = match self {
-            Scenario::Classic => (0.06, 0.0, 0.0),
-            Scenario::Stealth => (0.0, 0.06, 0.0),
-            Scenario::Organic | Scenario::Crowds => (0.0, 0.0, 0.0),
-            Scenario::Mixed => (0.03, 0.03, 0.0),
-            Scenario::Spread => (0.0, 0.0, 0.05),
+    /// Share of accounts in (classic, stealth, spread, one-client) farms.
+    fn farm_shares(self) -> [(FarmKind, f64); 4] {
+        let (c, s, p, o) = match self {
+            Scenario::Classic => (0.06, 0.0, 0.0, 0.0),
+            Scenario::Stealth => (0.0, 0.06, 0.0, 0.0),
+            Scenario::Organic | Scenario::Crowds => (0.0, 0.0, 0.0, 0.0),
+            Scenario::Mixed => (0.03, 0.03, 0.0, 0.0),
+            Scenario::Spread => (0.0, 0.0, 0.05, 0.0),
+            Scenario::OneClient => (0.0, 0.0, 0.0, 0.03),
         };
         [
             (FarmKind::Classic, c),
             (FarmKind::Stealth, s),
             (FarmKind::Spread, p),
+            (FarmKind::OneClient, o),
         ]
     }
 }
@@ -243,6 +260,9 @@ enum FarmKind {
     Stealth,
     /// Many-client business: aged accounts, 12–25% of the farm per campaign, no other trace.
     Spread,
+    /// Hired by one client: its cohort on each of the client's new videos (crude or adaptive:
+    /// see [`Farm::crude`]), nothing else but nurture.
+    OneClient,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -311,6 +331,13 @@ struct Farm {
     /// campaigns never follow the client, so nothing in the log names its videos' owner).
     /// Drawn per farm from its own stream (see [`follow_share`]).
     follow_share: f64,
+    /// One-client farms: the client, and its new videos by day (the farm pushes each).
+    client: u32,
+    client_uploads: Vec<Vec<u32>>,
+    /// One-client farms: crude (phones with several accounts, 2–4 IPs, template comments,
+    /// the campaign within minutes) or adaptive (own phones behind proxies, ordinary comments,
+    /// the campaign spread over 2–5 hours).
+    crude: bool,
 }
 
 /// A farm's share of campaign follows: none for a third of farms (likes-and-views orders),
@@ -439,6 +466,8 @@ struct Sim {
     crowds: Crowds,
     /// The crowds' own random stream (see `crowds.rs`).
     crowd_rng: ChaCha8Rng,
+    /// The friend circles' own random stream.
+    circle_rng: ChaCha8Rng,
 }
 
 /// Run a simulation, streaming events (in time order) into `out`.
@@ -474,6 +503,11 @@ pub fn simulate(cfg: &SimConfig, out: &mut dyn EventWriter) -> Result<SimOutput,
     let mut campaign_targets: Vec<String> = sim
         .client_videos
         .iter()
+        .chain(
+            sim.farms
+                .iter()
+                .flat_map(|f| f.client_uploads.iter().flatten()),
+        )
         .map(|&v| names.videos[v as usize].clone())
         .chain(
             std::iter::once(sim.big_account)
@@ -571,10 +605,10 @@ impl Sim {
         for (kind, share) in cfg.scenario.farm_shares() {
             let mut want = (n as f64 * share).round() as usize;
             while want >= 10 {
-                let sizes = if kind == FarmKind::Spread {
-                    150..=400
-                } else {
-                    40..=120
+                let sizes = match kind {
+                    FarmKind::Spread => 150..=400,
+                    FarmKind::OneClient => 60..=250,
+                    _ => 40..=120,
                 };
                 let size = rng.random_range(sizes).min(want.max(10));
                 let size = if want - size < 10 { want } else { size };
@@ -757,8 +791,12 @@ impl Sim {
         let mut farms = Vec::new();
         // Proxy pools are drawn from organic IPs only (not from another farm's IPs).
         let n_organic_ips = n_ips;
+        let mut clients_taken: Vec<u32> = vec![big_account, idol];
         for (fi, (kind, members)) in farm_specs.into_iter().enumerate() {
-            let stealth = kind != FarmKind::Classic;
+            // A one-client farm is crude or adaptive (drawn only for such farms, so other
+            // scenarios' worlds are unchanged).
+            let crude = kind == FarmKind::OneClient && rng.random_bool(0.5);
+            let stealth = kind != FarmKind::Classic && !crude;
             let mut phones = Vec::new();
             let ip_pool: Vec<u32> = if stealth {
                 // A proxy pool that overlaps organic CGNAT and home IPs.
@@ -790,9 +828,38 @@ impl Sim {
                 .iter()
                 .copied()
                 .filter(|_| {
-                    kind != FarmKind::Spread && rng.random_bool(if stealth { 0.3 } else { 0.5 })
+                    !matches!(kind, FarmKind::Spread | FarmKind::OneClient)
+                        && rng.random_bool(if stealth { 0.3 } else { 0.5 })
                 })
                 .collect();
+            // A one-client farm's client: a small creator (the second half of the creator
+            // list owns few catalogue videos) uploading 1–2 new videos a day.
+            let (mut client, mut client_uploads) = (NONE, Vec::new());
+            if kind == FarmKind::OneClient {
+                let small: Vec<u32> = creators[creators.len() / 2..]
+                    .iter()
+                    .copied()
+                    .filter(|c| !clients_taken.contains(c))
+                    .collect();
+                client = small[rng.random_range(0..small.len())];
+                clients_taken.push(client);
+                for d in 0..days {
+                    let mut today = Vec::new();
+                    for _ in 0..rng.random_range(1..=2) {
+                        today.push(videos.len() as u32);
+                        videos.push(Video {
+                            creator: client,
+                            len_ms: draw_len(&mut rng),
+                            publish_ts: START_MS
+                                + d as i64 * DAY
+                                + rng.random_range(8 * HOUR..20 * HOUR),
+                            logged: true,
+                        });
+                        weights.push(1.0 / rng.random_range(500.0..5000.0f64));
+                    }
+                    client_uploads.push(today);
+                }
+            }
             let mut publish_videos = HashMap::new();
             let publish_offset = rng.random_range(9 * HOUR..22 * HOUR) / MIN * MIN;
             for d in 0..days {
@@ -824,6 +891,9 @@ impl Sim {
                     .collect(),
                 publish_videos,
                 follow_share: follow_share(cfg.seed, fi),
+                client,
+                client_uploads,
+                crude,
             });
         }
 
@@ -852,6 +922,7 @@ impl Sim {
             cfg,
             crowds: Crowds::default(),
             crowd_rng: ChaCha8Rng::seed_from_u64(0),
+            circle_rng: ChaCha8Rng::seed_from_u64(0),
         };
         // Crowds are hard negatives in every scenario but `organic`, the plain baseline.
         if sim.cfg.scenario != Scenario::Organic {
@@ -883,10 +954,10 @@ impl Sim {
         self.fan_club(day);
         self.crowds_day(day);
         for f in 0..self.farms.len() {
-            if self.farms[f].kind == FarmKind::Spread {
-                self.spread_farm_day(f, day);
-            } else {
-                self.farm_day(f, day);
+            match self.farms[f].kind {
+                FarmKind::Spread => self.spread_farm_day(f, day),
+                FarmKind::OneClient => self.one_client_farm_day(f, day),
+                _ => self.farm_day(f, day),
             }
         }
     }

@@ -48,6 +48,10 @@ impl Sim {
                             FarmKind::Classic => "classic",
                             FarmKind::Stealth => "stealth",
                             FarmKind::Spread => "spread",
+                            FarmKind::OneClient if self.farms[f as usize].crude => {
+                                "oneclient_crude"
+                            }
+                            FarmKind::OneClient => "oneclient_adaptive",
                         },
                     ),
                     Kind::Crowd(c) => (0, String::new(), c.tactic()),

@@ -1,6 +1,7 @@
 //! The detectors. Each lives in its own module, cites its idea, states its complexity and is
 //! independent of the others. To add one: a new file here, and one line in [`registry`].
 
+pub mod client_push;
 pub mod dense_blocks;
 pub mod fanout_dm;
 pub mod lockstep;
@@ -25,5 +26,6 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
         Box::new(scheduled_publish::ScheduledPublishDetector::default()),
         Box::new(scripted::ScriptedBehaviourDetector::default()),
         Box::new(rating_behaviour::RatingBehaviourDetector::default()),
+        Box::new(client_push::ClientPushDetector::default()),
     ]
 }
