@@ -12,7 +12,7 @@ if [ -n "${LOCKSTEP_BIN:-}" ]; then bin=$LOCKSTEP_BIN; else
   bin=target/release/lockstep
 fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-echo "| scenario | seed | events | AP | ROC-AUC | precision | recall | organic flagged | crowds flagged (trend/fandom/campus/live/fan club) | like residual |"
+echo "| scenario | seed | events | AP | ROC-AUC | precision | recall | organic flagged | crowds flagged (trend/fandom/campus/live/circle/fan club) | like residual |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for sc in ${SCENARIOS:-classic stealth organic mixed crowds spread oneclient}; do
   for seed in $seeds; do
@@ -22,7 +22,7 @@ for sc in ${SCENARIOS:-classic stealth organic mixed crowds spread oneclient}; d
       python3 -c '
 import json, sys
 e = json.load(sys.stdin); a = e["accounts"]; v = e["videos"]; t = a["by_tactic"]
-crowd = " · ".join("%d/%d" % (t.get(k, {}).get("flagged", 0), t.get(k, {}).get("accounts", 0)) for k in ["trend", "fandom", "campus", "live", "fan_club"])
+crowd = " · ".join("%d/%d" % (t.get(k, {}).get("flagged", 0), t.get(k, {}).get("accounts", 0)) for k in ["trend", "fandom", "campus", "live", "circle", "fan_club"])
 lr = "%.3f" % v["like_residual"] if v["inflated_videos"] else "–"
 print("| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f%% | %s | %s |" % (sys.argv[1], sys.argv[2], sys.argv[3], a["average_precision"], a["roc_auc"], a["precision"], a["recall"], 100 * a["organic_flagged_share"], crowd, lr))
 ' "$sc" "$seed" "$n"

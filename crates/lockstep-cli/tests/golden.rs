@@ -18,7 +18,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// (file, length, checksum) for `detect examples/sample.csv.gz --parquet`.
 const PINNED: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 73959, 0x3b83e6764e006bb7),
+    ("accounts.csv", 81903, 0xf9c15992edf2406f),
     ("groups.json", 115861, 0x3b5c394adf4008aa),
     ("videos.csv", 147053, 0x6dfc39860e7eedfc),
     ("report.html", 406411, 0xcf4f6ea884d923e6),
@@ -29,12 +29,12 @@ const PINNED: &[(&str, usize, u64)] = &[
 /// (file, length, checksum) for `detect` on a 1.0M-event `mixed` log (`simulate --accounts 22000
 /// --days 3 --seed 7`: 1,013,141 events) written by `simulate` as CSV.
 const PINNED_1M: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 816615, 0x9fefdc7efb530ae3),
-    ("groups.json", 1490563, 0xa227f93d4eec92c8),
-    ("videos.csv", 1546888, 0x98be88df07a04efc),
-    ("report.html", 4730204, 0x13c8f6b09d99b59d),
-    ("accounts.parquet", 246931, 0x1154250828197607),
-    ("videos.parquet", 599430, 0xdfe904bed8a8552f),
+    ("accounts.csv", 897799, 0x0860b749cc55c42a),
+    ("groups.json", 1491305, 0xfdb844484c71b2a9),
+    ("videos.csv", 1546889, 0x0ca83903e20d44af),
+    ("report.html", 4730204, 0xd818aa63db4507a0),
+    ("accounts.parquet", 249939, 0xe053105a92a84adc),
+    ("videos.parquet", 607179, 0x05614a4ab3b5ab0c),
 ];
 
 /// Run `lockstep detect INPUT --parquet` in `cwd` and compare its outputs with `pinned`. The

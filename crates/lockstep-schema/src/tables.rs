@@ -103,8 +103,9 @@ fn empty_as_none<'de, 'a, De: Deserializer<'de>>(d: De) -> Result<Option<Cow<'a,
 pub struct AccountRow<'a> {
     /// The account id as in the input.
     pub account: Cow<'a, str>,
-    /// Calibrated probability that the account is fake, in [0, 1].
-    pub score: Fixed<4>,
+    /// Calibrated probability that the account is fake, in [0, 1]. Six decimals: scores below
+    /// the flag keep their order (four tied hundreds of accounts).
+    pub score: Fixed<6>,
     /// 1 when the account is flagged.
     pub flagged: Flag,
     /// The account's group (case) id; empty when it has none.
@@ -118,7 +119,7 @@ pub struct AccountRow<'a> {
     pub events: Option<u64>,
     /// Fused evidence before calibration.
     #[serde(default)]
-    pub evidence: Option<Fixed<4>>,
+    pub evidence: Option<Fixed<6>>,
 }
 
 /// One row of `videos.csv`, in its column order: raw and clean counts (clean = without flagged

@@ -518,7 +518,8 @@ impl DenseBlockDetector {
         for &bi in comp {
             let b = &blocks[bi as usize];
             for &(a, surprise, coverage) in &b.accounts {
-                let s = coverage * ((surprise - self.min_member_surprise) / 2.0).clamp(0.0, 1.0);
+                let s =
+                    coverage * crate::stats::soft_unit((surprise - self.min_member_surprise) / 2.0);
                 if s > 0.0 {
                     keep.push((a, b.grid, 1.0 - self.block_weight * s));
                 }

@@ -881,7 +881,8 @@ impl LockstepDetector {
                     .sum();
                 let surprise = -poisson_tail(x, lambda).max(1e-300).log10();
                 let s = if x >= 2 {
-                    ((surprise - self.min_surprise) / 2.0).clamp(0.0, 1.0)
+                    // Past two orders of magnitude, still ordered (no ties at the top).
+                    crate::stats::soft_unit((surprise - self.min_surprise) / 2.0)
                 } else {
                     0.0
                 };

@@ -340,7 +340,7 @@ impl SynchronyDetector {
             .filter(|&&a| partners[a as usize] >= 2)
             .map(|&a| {
                 let p = partners[a as usize] as f64;
-                let s = ((p - 1.0) / (self.full_partners as f64 - 1.0)).clamp(0.0, 1.0);
+                let s = crate::stats::soft_unit((p - 1.0) / (self.full_partners as f64 - 1.0));
                 (a, s as f32)
             })
             .collect();
