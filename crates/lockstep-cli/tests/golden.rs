@@ -18,23 +18,23 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// (file, length, checksum) for `detect examples/sample.csv.gz --parquet`.
 const PINNED: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 81903, 0xf9c15992edf2406f),
-    ("groups.json", 115861, 0x3b5c394adf4008aa),
-    ("videos.csv", 147053, 0x6dfc39860e7eedfc),
-    ("report.html", 406411, 0xcf4f6ea884d923e6),
-    ("accounts.parquet", 26712, 0x2e78ceed00c66159),
-    ("videos.parquet", 55863, 0xdc9ea768e49f190c),
+    ("accounts.csv", 81895, 0xf4986744bb5493b5),
+    ("groups.json", 114346, 0x1a509be1870b6c93),
+    ("videos.csv", 147065, 0x7c799835a08ec5e7),
+    ("report.html", 410676, 0xaf26a021c621611c),
+    ("accounts.parquet", 26672, 0x276396ad7ef4b2c5),
+    ("videos.parquet", 55757, 0x9e0e67076035f03d),
 ];
 
 /// (file, length, checksum) for `detect` on a 1.0M-event `mixed` log (`simulate --accounts 22000
 /// --days 3 --seed 7`: 1,013,141 events) written by `simulate` as CSV.
 const PINNED_1M: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 897799, 0x0860b749cc55c42a),
-    ("groups.json", 1491305, 0xfdb844484c71b2a9),
-    ("videos.csv", 1546889, 0x0ca83903e20d44af),
-    ("report.html", 4730204, 0xd818aa63db4507a0),
-    ("accounts.parquet", 249939, 0xe053105a92a84adc),
-    ("videos.parquet", 607179, 0x05614a4ab3b5ab0c),
+    ("accounts.csv", 897712, 0xcb9fb47d85814ce4),
+    ("groups.json", 1407981, 0x938e84fd0de640bc),
+    ("videos.csv", 1547044, 0x8513084cfb93a5f7),
+    ("report.html", 4506116, 0x5ff60235d774611e),
+    ("accounts.parquet", 249642, 0x58f8c527e6d7004b),
+    ("videos.parquet", 606897, 0xdb2c57c68fb93c12),
 ];
 
 /// Run `lockstep detect INPUT --parquet` in `cwd` and compare its outputs with `pinned`. The
