@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 accounts=${1:-20000}; days=${2:-1}; shift 2 2>/dev/null || true
 seeds=${*:-1 2 3}
-# LOCKSTEP_BIN: use this binary instead of building one (for long runs beside development).
+# LOCKSTEP_BIN: use this binary instead of building one (for long runs beside development);
+# LOCKSTEP_SIM_BIN: simulate with this one (compare two builds on the same worlds).
 if [ -n "${LOCKSTEP_BIN:-}" ]; then bin=$LOCKSTEP_BIN; else
   cargo build --release -q -p lockstep-cli
   bin=target/release/lockstep
@@ -16,7 +17,7 @@ echo "| scenario | seed | events | AP | ROC-AUC | precision | recall | organic f
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for sc in ${SCENARIOS:-classic stealth organic mixed crowds spread oneclient}; do
   for seed in $seeds; do
-    $bin simulate --scenario "$sc" --seed "$seed" --accounts "$accounts" --days "$days" --creators "${CREATORS:-publish}" --out "$work/ev.parquet" --labels "$work/l.csv" --truth "$work/t.csv" 2>/dev/null
+    ${LOCKSTEP_SIM_BIN:-$bin} simulate --scenario "$sc" --seed "$seed" --accounts "$accounts" --days "$days" --creators "${CREATORS:-publish}" --out "$work/ev.parquet" --labels "$work/l.csv" --truth "$work/t.csv" 2>/dev/null
     n=$($bin detect "$work/ev.parquet" --out "$work/out" -q --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])')
     $bin eval --labels "$work/l.csv" --scores "$work/out/accounts.csv" --truth "$work/t.csv" --videos "$work/out/videos.csv" --json |
       python3 -c '

@@ -29,12 +29,12 @@ const PINNED: &[(&str, usize, u64)] = &[
 /// (file, length, checksum) for `detect` on a 1.0M-event `mixed` log (`simulate --accounts 22000
 /// --days 3 --seed 7`: 1,013,141 events) written by `simulate` as CSV.
 const PINNED_1M: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 897712, 0xcb9fb47d85814ce4),
-    ("groups.json", 1407981, 0x938e84fd0de640bc),
-    ("videos.csv", 1547044, 0x8513084cfb93a5f7),
-    ("report.html", 4506116, 0x5ff60235d774611e),
-    ("accounts.parquet", 249642, 0x58f8c527e6d7004b),
-    ("videos.parquet", 606897, 0xdb2c57c68fb93c12),
+    ("accounts.csv", 897490, 0x9de526b4a55b8b6b),
+    ("groups.json", 1402556, 0x5ffa96f91a9d6b9d),
+    ("videos.csv", 1547096, 0x6a74eefee43080cb),
+    ("report.html", 4454275, 0x1146dcd3153d5366),
+    ("accounts.parquet", 249574, 0xc2bb62c9c7fd591f),
+    ("videos.parquet", 606295, 0x29c8574717a4a7ee),
 ];
 
 /// Run `lockstep detect INPUT --parquet` in `cwd` and compare its outputs with `pinned`. The

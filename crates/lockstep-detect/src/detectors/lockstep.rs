@@ -77,7 +77,11 @@
 //!    taken for friends, and its videos of unknown creator for their own posts (farm accounts
 //!    follow clients, big accounts and their fans, not each other). Measured on `crowds`
 //!    tuning seed 201 (3 days, circles on 6% of users): every circle flagged before this rule
-//!    was one whose posts the log did not show.
+//!    was one whose posts the log did not show. Without follows either, the group is taken
+//!    for a circle when half its members could each be the author of a different one of its
+//!    clusters of unknown creator: in none of that cluster's bursts, in those of at least
+//!    half the others (a friend reacts to friends' posts). A farm has far more members than
+//!    clients, and a many-client farm's workers are in few of its campaigns.
 //!
 //! **Complexity.** O(E) to cut bursts from the per-target index (plus sorting each window's
 //! accounts); O(Σₐ min(dₐ, `max_bursts_per_account`)²) burst-pair incidences, dₐ = bursts of
@@ -533,6 +537,73 @@ impl Detector for LockstepDetector {
     }
 }
 
+/// The most clusters of unknown creator (keys below `n_targets`) in `hits` that can each be
+/// given a different member of `component` as a possible author: a member in none of the
+/// cluster's bursts and in the bursts of at least half the other clusters (a bipartite
+/// matching, Kuhn's augmenting paths). 0 for fewer than two clusters or a component of more
+/// than 500 (no circle is that large). O(C · M · C) for C clusters and M members.
+fn possible_authors(
+    hits: &[(usize, usize)],
+    bursts: &[Burst],
+    component: &[u32],
+    nt: u32,
+) -> usize {
+    let mut clusters: Vec<u32> = hits
+        .iter()
+        .map(|&(b, _)| bursts[b].key)
+        .filter(|&k| k < nt)
+        .collect();
+    clusters.sort_unstable();
+    clusters.dedup();
+    let (c, m) = (clusters.len(), component.len());
+    if c < 2 || m > 500 {
+        return 0;
+    }
+    let mut inb = vec![false; m * c];
+    for &(b, _) in hits {
+        let Ok(ci) = clusters.binary_search(&bursts[b].key) else {
+            continue;
+        };
+        for a in &bursts[b].members {
+            if let Ok(mi) = component.binary_search(a) {
+                inb[mi * c + ci] = true;
+            }
+        }
+    }
+    let on: Vec<usize> = (0..m)
+        .map(|mi| inb[mi * c..(mi + 1) * c].iter().filter(|&&x| x).count())
+        .collect();
+    let cand: Vec<Vec<usize>> = (0..c)
+        .map(|ci| {
+            (0..m)
+                .filter(|&mi| !inb[mi * c + ci] && 2 * on[mi] >= c - 1)
+                .collect()
+        })
+        .collect();
+    // Kuhn's algorithm: clusters on the left, members on the right.
+    fn augment(ci: usize, cand: &[Vec<usize>], seen: &mut [bool], owner: &mut [usize]) -> bool {
+        for &mi in &cand[ci] {
+            if std::mem::replace(&mut seen[mi], true) {
+                continue;
+            }
+            if owner[mi] == usize::MAX || augment(owner[mi], cand, seen, owner) {
+                owner[mi] = ci;
+                return true;
+            }
+        }
+        false
+    }
+    let mut owner = vec![usize::MAX; m];
+    let mut matched = 0;
+    for ci in 0..c {
+        let mut seen = vec![false; m];
+        if augment(ci, &cand, &mut seen, &mut owner) {
+            matched += 1;
+        }
+    }
+    matched
+}
+
 /// How many of `members` (sorted) another member follows. O(Σ events of the members).
 fn followed_members(store: &EventStore, members: &[u32]) -> usize {
     let mut followed: Vec<u32> = Vec::new();
@@ -763,6 +834,15 @@ impl LockstepDetector {
             let friends_post = circle && k < nt;
             !(own_member(k) || friends_post)
         });
+        // Without follows either, ask whether the group's videos of unknown creator could be
+        // its own members' posts: each cluster needs a member that is in none of its bursts
+        // (its author) yet in the bursts of at least half the other clusters (a friend reacts
+        // to friends' posts), a different member for each. When such authors can be found
+        // for half the members or more, the group is taken for a circle or pod.
+        let authors = possible_authors(&hits, bursts, component, nt);
+        if authors >= 2 && authors * 2 >= component.len() {
+            hits.retain(|&(b, _)| bursts[b].key >= nt);
+        }
         // A handful of creators, visited again and again, is a fandom's idols (fans of several
         // idols at every release); a console serves many clients.
         let mut group_keys: Vec<u32> = hits.iter().map(|&(b, _)| bursts[b].key).collect();
@@ -933,6 +1013,7 @@ impl LockstepDetector {
                 ("surely_distinct_creators", group_creators as f64),
                 ("own_member_creators", own_keys.len() as f64),
                 ("members_followed_by_members", followed as f64),
+                ("possible_authors", authors as f64),
                 ("mean_keys_per_member", mean_keys),
                 ("largest_burst_members", largest as f64),
                 ("window_minutes", (self.window_ms / 60_000) as f64),
@@ -1203,6 +1284,11 @@ mod tests {
     /// others like each post within the hour. With `outsiders`, the same accounts like 12
     /// outside creators' videos on the same schedule instead.
     fn circle(outsiders: bool) -> lockstep_core::EventStore {
+        circle_with(outsiders, true)
+    }
+
+    /// As [`circle`]; without `published`, no `publish` event names the posts' authors.
+    fn circle_with(outsiders: bool, published: bool) -> lockstep_core::EventStore {
         let mut b = EventStoreBuilder::new();
         background(&mut b);
         for day in 0..3i64 {
@@ -1214,7 +1300,9 @@ mod tests {
                     format!("friend{p}")
                 };
                 let video = format!("post{day}_{p}");
-                push(&mut b, posted, &author, "publish", &video);
+                if published {
+                    push(&mut b, posted, &author, "publish", &video);
+                }
                 for f in 0..12i64 {
                     if !outsiders && f == p {
                         continue;
@@ -1243,6 +1331,26 @@ mod tests {
         let f = LockstepDetector::default().detect(&s);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].member_names(&s).len(), 12);
+    }
+
+    #[test]
+    fn a_friend_circle_is_told_apart_even_when_the_log_names_no_author() {
+        // No publish events and no follows: each friend is in none of the bursts on their
+        // own posts and in most of the others — the group's possible authors.
+        assert!(LockstepDetector::default()
+            .detect(&circle_with(false, false))
+            .is_empty());
+        // Outsiders' videos, every friend on each: nobody could be their author.
+        let s = circle_with(true, false);
+        let f = LockstepDetector::default().detect(&s);
+        assert_eq!(f.len(), 1, "{f:?}");
+        let authors = f[0]
+            .figures
+            .iter()
+            .find(|x| x.0 == "possible_authors")
+            .unwrap()
+            .1;
+        assert_eq!(authors, 0.0);
     }
 
     #[test]
