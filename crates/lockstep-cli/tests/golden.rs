@@ -21,7 +21,7 @@ const PINNED: &[(&str, usize, u64)] = &[
     ("accounts.csv", 81895, 0xf4986744bb5493b5),
     ("groups.json", 114346, 0x1a509be1870b6c93),
     ("videos.csv", 147065, 0x7c799835a08ec5e7),
-    ("report.html", 410676, 0xaf26a021c621611c),
+    ("report.html", 410768, 0xa1494fd9dc9f20be),
     ("accounts.parquet", 26672, 0x276396ad7ef4b2c5),
     ("videos.parquet", 55757, 0x9e0e67076035f03d),
 ];

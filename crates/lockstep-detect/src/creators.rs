@@ -115,9 +115,10 @@ impl CreatorCoverage {
     }
 }
 
-/// Below this share of engagement with a known creator, `detect` warns: detectors that judge
-/// coordination across creators count all videos of unknown owner as possibly one creator's,
-/// so a campaign on them counts once (see [`surely_two_creators`]).
+/// Below this share of engagement with a known creator, `detect` warns: videos of unknown
+/// owner are told apart only by their audiences (the `lockstep` detector), most detectors count
+/// them as possibly one creator's (see [`surely_two_creators`]), and one-client campaigns on
+/// them are not judged.
 pub const LOW_COVERAGE_WARNING: f64 = 0.5;
 
 /// How much of the store's engagement (views, likes, comments, shares) lands on targets whose

@@ -127,7 +127,7 @@ fn coverage_note(c: &lockstep_detect::creators::CreatorCoverage) -> String {
     if c.known_share() < LOW_COVERAGE_WARNING {
         let _ = write!(
             h,
-            "<p class=warn><b>Warning:</b> only {:.1}% of engagement lands on videos whose creator the log shows. Videos of unknown creator may all be one creator's, so coordination across them counts once: campaigns spread over such videos can go unflagged. Add a <code>creator</code> column if the platform records it.</p>",
+            "<p class=warn><b>Warning:</b> only {:.1}% of engagement lands on videos whose creator the log shows. Videos of unknown creator are told apart only by their audiences outside any burst (videos whose audiences overlap are taken for one creator's), and one-client campaigns on them are not judged: campaigns on such videos can go unflagged. Add a <code>creator</code> column if the platform records it.</p>",
             100.0 * c.known_share()
         );
     }

@@ -211,7 +211,7 @@ pub fn detect(args: &DetectArgs) -> Result<(), Failure> {
         );
         if low_coverage {
             eprintln!(
-                "  warning: most engagement is on videos whose creator the log does not show; they may all be one creator's, so coordination across them counts once. Add a `creator` column if the platform records it."
+                "  warning: most engagement is on videos whose creator the log does not show: they are told apart only by their audiences, and one-client campaigns on them are not judged. Add a `creator` column (or publish events) if the platform records it."
             );
         }
         for g in det.groups.iter().take(5) {
