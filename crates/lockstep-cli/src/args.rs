@@ -67,7 +67,7 @@ pub(crate) enum Cmd {
     },
     /// Convert a public labelled dataset into events and labels.csv.
     #[command(
-        after_help = "Examples:\n  lockstep convert --from movielens ../shared/data/movielens-small/ratings.csv --out ml.csv --labels ml-labels.csv\n  lockstep convert --from darpa ../shared/data/darpa/darpa_original.zip --out darpa.parquet --labels darpa-labels.csv\n  lockstep convert --from bitcoin-otc ../shared/data/bitcoin-otc --out otc.csv --labels otc-labels.csv"
+        after_help = "Examples:\n  lockstep convert --from movielens ../shared/data/movielens-small/ratings.csv --out ml.csv --labels ml-labels.csv\n  lockstep convert --from darpa ../shared/data/darpa/darpa_original.zip --out darpa.parquet --labels darpa-labels.csv\n  lockstep convert --from bitcoin-otc ../shared/data/bitcoin-otc --out otc.csv --labels otc-labels.csv\n  lockstep convert --from movielens ../shared/data/movielens-small/ratings.csv --inject-blocks 5 --inject-seed 3 --out ml-blocks.csv --labels ml-blocks-labels.csv"
     )]
     Convert {
         /// yelp, darpa, vews, bitcoin-otc or movielens.
@@ -84,6 +84,14 @@ pub(crate) enum Cmd {
         /// Also write one label per event (0/1, one a line, in output order) where the dataset has them (darpa).
         #[arg(long)]
         event_labels: Option<String>,
+        /// Inject this many fraud blocks with camouflage into the rating graph, following
+        /// FRAUDAR's protocol (movielens, bitcoin-otc); their accounts are labelled bad, with
+        /// the block as `farm` and `injected_block` as tactic.
+        #[arg(long, default_value_t = 0)]
+        inject_blocks: usize,
+        /// Seed the injected blocks' sizes, densities, camouflage and spans are drawn from.
+        #[arg(long, default_value_t = 1)]
+        inject_seed: u64,
     },
     /// Write a MIDAS-R burst score for every event (account → target), one a line, in time order.
     #[command(

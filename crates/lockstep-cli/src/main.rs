@@ -65,7 +65,19 @@ fn main() -> ExitCode {
             out,
             labels,
             event_labels,
-        } => commands::convert::convert(&from, &input, &out, &labels, event_labels.as_deref()),
+            inject_blocks,
+            inject_seed,
+        } => commands::convert::convert(
+            &from,
+            &input,
+            &out,
+            &labels,
+            event_labels.as_deref(),
+            lockstep_datasets::inject::Injection {
+                blocks: inject_blocks,
+                seed: inject_seed,
+            },
+        ),
         Cmd::Serve {
             data,
             listen,

@@ -326,6 +326,21 @@ fn exit_codes_mean_something() {
     let o = lockstep(&["detect", &ok_csv, "--out", &out, "--detectors", "nope"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nope"));
+    // Blocks can be injected into rating graphs only.
+    let o = lockstep(&[
+        "convert",
+        "--from",
+        "yelp",
+        &ok_csv,
+        "--out",
+        &out,
+        "--labels",
+        &out,
+        "--inject-blocks",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a rating graph"));
     std::fs::write(
         dir.join("knots.json"),
         r#"{"knots": [[0.5, 0.9], [0.2, 0.1]]}"#,

@@ -13,6 +13,8 @@
 //! Rows that cannot be converted are skipped, counted and reported with their first examples
 //! (DARPA has ten rows dated `07/32/1998`); nothing is dropped silently.
 
+pub mod inject;
+
 use lockstep_core::{Action, TypedEvent};
 use lockstep_io::{EventWriter, WriteError};
 use std::collections::BTreeMap;
@@ -90,6 +92,10 @@ pub struct ConvertReport {
     pub labels: BTreeMap<String, u8>,
     /// Per converted event, in output order, where the dataset labels events (DARPA).
     pub event_labels: Vec<u8>,
+    /// Injected fake accounts (see [`inject`]) → their block's name, the `farm` column.
+    pub farms: BTreeMap<String, String>,
+    /// The blocks injected, as drawn.
+    pub injected: Vec<inject::InjectedBlock>,
 }
 
 impl ConvertReport {
@@ -116,11 +122,14 @@ impl ConvertReport {
         w.write_record(["account", "label", "farm", "tactic"])
             .map_err(io)?;
         for (a, l) in &self.labels {
+            let farm = self.farms.get(a).map_or("", |f| f.as_str());
             w.write_record([
                 a.as_str(),
                 if *l == 1 { "1" } else { "0" },
-                "",
-                if *l == 1 {
+                farm,
+                if !farm.is_empty() {
+                    "injected_block"
+                } else if *l == 1 {
                     "labelled_bad"
                 } else {
                     "labelled_good"
@@ -162,13 +171,42 @@ pub fn convert(
     input: &str,
     out: &mut dyn EventWriter,
 ) -> Result<ConvertReport, ConvertError> {
+    convert_with(dataset, input, out, None)
+}
+
+/// The datasets [`convert_with`] can inject blocks into: the user–item rating graphs.
+pub const INJECTABLE: [&str; 2] = ["movielens", "bitcoin-otc"];
+
+/// As [`convert`], with FRAUDAR-protocol blocks injected into a rating graph (see [`inject`];
+/// MovieLens and Bitcoin-OTC; `None` for the others).
+pub fn convert_with(
+    dataset: Dataset,
+    input: &str,
+    out: &mut dyn EventWriter,
+    injection: Option<inject::Injection>,
+) -> Result<ConvertReport, ConvertError> {
     match dataset {
         Dataset::Yelp => yelp(input, out),
         Dataset::Darpa => darpa(input, out),
         Dataset::Vews => vews(input, out),
-        Dataset::BitcoinOtc => bitcoin_otc(input, out),
-        Dataset::Movielens => movielens(input, out),
+        Dataset::BitcoinOtc => bitcoin_otc(input, out, injection),
+        Dataset::Movielens => movielens(input, out, injection),
         Dataset::Higgs => higgs(input, out),
+    }
+}
+
+/// Inject `injection`'s blocks into `rows` and label their accounts bad.
+fn inject_into(
+    rows: &mut Vec<(i64, String, String, f32)>,
+    injection: Option<inject::Injection>,
+    rep: &mut ConvertReport,
+) {
+    if let Some(inj) = injection {
+        rep.injected = inject::inject_blocks(rows, inj, &mut rep.farms);
+        let fake: Vec<String> = rep.farms.keys().cloned().collect();
+        for a in fake {
+            rep.label(&a, true);
+        }
     }
 }
 
@@ -347,7 +385,11 @@ fn higgs(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, Convert
 }
 
 /// `otc_network.csv` (`rater,ratee,rating,unix_time`) and `otc_gt.csv` beside it.
-fn bitcoin_otc(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertError> {
+fn bitcoin_otc(
+    path: &str,
+    out: &mut dyn EventWriter,
+    injection: Option<inject::Injection>,
+) -> Result<ConvertReport, ConvertError> {
     let dir = std::path::Path::new(path);
     let (net, gt) = if dir.is_dir() {
         (dir.join("otc_network.csv"), dir.join("otc_gt.csv"))
@@ -371,6 +413,7 @@ fn bitcoin_otc(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, C
             _ => rep.skip(i as u64 + 1, "expected rater,ratee,rating,unix_time", &line),
         }
     }
+    inject_into(&mut rows, injection, &mut rep);
     write_ratings(&mut rows, Action::Follow, out, &mut rep)?;
     let gt_s = gt.display().to_string();
     for (i, line) in open_text(&gt_s)?.lines().enumerate() {
@@ -404,7 +447,11 @@ fn write_ratings(
 }
 
 /// `ratings.csv`: `userId,movieId,rating,timestamp` (seconds).
-fn movielens(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, ConvertError> {
+fn movielens(
+    path: &str,
+    out: &mut dyn EventWriter,
+    injection: Option<inject::Injection>,
+) -> Result<ConvertReport, ConvertError> {
     let mut rep = ConvertReport::default();
     let mut rows: Vec<(i64, String, String, f32)> = Vec::new();
     for (i, line) in open_text(path)?.lines().enumerate().skip(1) {
@@ -425,6 +472,7 @@ fn movielens(path: &str, out: &mut dyn EventWriter) -> Result<ConvertReport, Con
             ),
         }
     }
+    inject_into(&mut rows, injection, &mut rep);
     write_ratings(&mut rows, Action::Like, out, &mut rep)?;
     for (_, u, _, _) in &rows {
         rep.label(u, false);
