@@ -10,7 +10,7 @@ if [ -n "${LOCKSTEP_BIN:-}" ]; then bin=$LOCKSTEP_BIN; else
   cargo build --release -q -p lockstep-cli
   bin=target/release/lockstep
 fi
-all="shared_infra lockstep template_comments dense_blocks synchrony fanout_dm scheduled_publish scripted rating_behaviour client_push"
+all="shared_infra lockstep template_comments dense_blocks synchrony fanout_dm scheduled_publish scripted rating_behaviour client_push item_blocks"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 for sc in crowds spread mixed oneclient; do
   days=1; { [ "$sc" = spread ] || [ "$sc" = oneclient ]; } && days=3
@@ -31,7 +31,7 @@ run() { # run NAME DETECTORS: one line of JSON per scenario and seed
   done
 }
 {
-  run "all ten" "${all// /,}"
+  run "all eleven" "${all// /,}"
   for d in $all; do run "only $d" "$d"; done
   for d in $all; do run "without $d" "$(echo $all | tr ' ' '\n' | grep -vx "$d" | paste -sd,)"; done
 } > "$work/runs.jsonl"

@@ -19,7 +19,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// (file, length, checksum) for `detect examples/sample.csv.gz --parquet`.
 const PINNED: &[(&str, usize, u64)] = &[
     ("accounts.csv", 81895, 0xf4986744bb5493b5),
-    ("groups.json", 114346, 0x1a509be1870b6c93),
+    ("groups.json", 114405, 0x5ee1f2e1ee057967),
     ("videos.csv", 147065, 0x7c799835a08ec5e7),
     ("report.html", 410768, 0xa1494fd9dc9f20be),
     ("accounts.parquet", 26672, 0x276396ad7ef4b2c5),
@@ -30,7 +30,7 @@ const PINNED: &[(&str, usize, u64)] = &[
 /// --days 3 --seed 7`: 1,013,141 events) written by `simulate` as CSV.
 const PINNED_1M: &[(&str, usize, u64)] = &[
     ("accounts.csv", 897490, 0x9de526b4a55b8b6b),
-    ("groups.json", 1402556, 0x5ffa96f91a9d6b9d),
+    ("groups.json", 1402615, 0x7e0bf3ba05db462f),
     ("videos.csv", 1547096, 0x6a74eefee43080cb),
     ("report.html", 4454275, 0x1146dcd3153d5366),
     ("accounts.parquet", 249574, 0xc2bb62c9c7fd591f),

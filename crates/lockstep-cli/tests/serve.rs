@@ -613,7 +613,7 @@ fn a_shadow_detector_scores_but_leaves_the_clean_counters_alone() {
     let full = run("full", None);
     let acting = run(
         "acting",
-        Some("shared_infra,template_comments,dense_blocks,synchrony,fanout_dm,scheduled_publish,scripted,rating_behaviour,client_push"),
+        Some("shared_infra,template_comments,dense_blocks,synchrony,fanout_dm,scheduled_publish,scripted,rating_behaviour,client_push,item_blocks"),
     );
     // Scores and flags: every detector, shadow included.
     let live = http(

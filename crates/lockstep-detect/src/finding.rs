@@ -117,6 +117,9 @@ pub enum Family {
     /// A cohort that is most of one creator's audience, returning to each of its videos
     /// (`client_push`): a purchase, judged against the creator's own audience.
     ClientPush,
+    /// A dense account × item block in a rating graph beyond the configuration model
+    /// (`item_blocks`): the one kind of evidence a review site's log can give.
+    ItemBlock,
     /// IPs shared by single-account devices (a NAT): context, not evidence.
     Context,
 }
@@ -135,6 +138,7 @@ impl Finding {
             "scheduled_publishing" => Family::Schedule,
             "rating_behaviour" => Family::Rating,
             "one_client_campaign" => Family::ClientPush,
+            "dense_item_block" => Family::ItemBlock,
             _ => Family::Coordination,
         }
     }

@@ -163,6 +163,8 @@ pub fn corroborates(families: &[Family]) -> bool {
         // A cohort that is most of a creator's audience, back on each of its videos: judged
         // against the creator's own audience, which a fandom or loyal viewers never are.
         || families.contains(&Family::ClientPush)
+        // A rating block no degree-preserving chance explains (rating graphs only).
+        || families.contains(&Family::ItemBlock)
         || families.iter().filter(|&&f| f != Family::Context).count() >= 2
 }
 

@@ -46,8 +46,6 @@ use crate::finding::{Detector, DetectorId, Finding, Label};
 use crate::graph::UnionFind;
 use lockstep_core::{Action, EventStore};
 use rayon::prelude::*;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
@@ -132,93 +130,6 @@ struct Block {
     lift: f64,
     surprise: f64,
     density: f64,
-}
-
-/// The greedy peel: the prefix of largest weighted density over accounts and keys.
-/// `edges` are (account index, key index) into `accounts` / `keys` (local ids), `w` per key.
-/// Returns the kept account and key indexes.
-fn peel(n_acc: usize, n_key: usize, edges: &[(u32, u32)], w: &[f64]) -> (Vec<u32>, Vec<u32>) {
-    let n = n_acc + n_key;
-    // Adjacency in CSR over the combined node ids (accounts first, keys after).
-    let mut deg = vec![0u32; n + 1];
-    for &(a, k) in edges {
-        deg[a as usize] += 1;
-        deg[n_acc + k as usize] += 1;
-    }
-    let mut start = vec![0u32; n + 1];
-    for i in 0..n {
-        start[i + 1] = start[i] + deg[i];
-    }
-    let mut fill = start.clone();
-    let mut adj = vec![0u32; 2 * edges.len()];
-    for &(a, k) in edges {
-        let (a, k) = (a as usize, n_acc + k as usize);
-        adj[fill[a] as usize] = k as u32;
-        fill[a] += 1;
-        adj[fill[k] as usize] = a as u32;
-        fill[k] += 1;
-    }
-    let weight_of = |x: usize, y: usize| {
-        if x >= n_acc {
-            w[x - n_acc]
-        } else {
-            w[y - n_acc]
-        }
-    };
-    let mut score = vec![0f64; n];
-    let mut total = 0.0;
-    for &(a, k) in edges {
-        let x = w[k as usize];
-        score[a as usize] += x;
-        score[n_acc + k as usize] += x;
-        total += x;
-    }
-    // Min-heap on (score, node) with lazy deletion; scores as ordered bits (all ≥ 0).
-    let mut heap: BinaryHeap<Reverse<(u64, u32)>> = (0..n)
-        .map(|i| Reverse((score[i].to_bits(), i as u32)))
-        .collect();
-    let mut alive = vec![true; n];
-    let mut remaining = n;
-    let mut best = (total / n.max(1) as f64, 0usize);
-    let mut order: Vec<u32> = Vec::with_capacity(n);
-    while let Some(Reverse((bits, x))) = heap.pop() {
-        let x = x as usize;
-        if !alive[x] || bits != score[x].to_bits() {
-            continue;
-        }
-        alive[x] = false;
-        remaining -= 1;
-        order.push(x as u32);
-        total -= score[x];
-        for &y in &adj[start[x] as usize..start[x + 1] as usize] {
-            let y = y as usize;
-            if alive[y] {
-                score[y] = (score[y] - weight_of(x, y)).max(0.0);
-                heap.push(Reverse((score[y].to_bits(), y as u32)));
-            }
-        }
-        if remaining > 0 {
-            let g = total / remaining as f64;
-            if g > best.0 {
-                best = (g, order.len());
-            }
-        }
-    }
-    // Nodes peeled after the best prefix point form the block.
-    let kept = &order[best.1..];
-    let mut acc: Vec<u32> = kept
-        .iter()
-        .filter(|&&x| (x as usize) < n_acc)
-        .copied()
-        .collect();
-    let mut key: Vec<u32> = kept
-        .iter()
-        .filter(|&&x| (x as usize) >= n_acc)
-        .map(|&x| x - n_acc as u32)
-        .collect();
-    acc.sort_unstable();
-    key.sort_unstable();
-    (acc, key)
 }
 
 impl DenseBlockDetector {
@@ -325,7 +236,7 @@ impl DenseBlockDetector {
                 .iter()
                 .map(|&k| 1.0 / (key_engagers[k as usize] as f64 + 5.0).ln())
                 .collect();
-            let (ba, bk) = peel(accs.len(), ks.len(), &local, &w);
+            let (ba, bk) = crate::graph::fraudar_peel(accs.len(), ks.len(), &local, &w);
             if ba.is_empty() {
                 break;
             }
@@ -630,7 +541,7 @@ mod tests {
             edges.push((a, 4 + a % 3));
         }
         let w = vec![1.0; 7];
-        let (acc, key) = peel(16, 7, &edges, &w);
+        let (acc, key) = crate::graph::fraudar_peel(16, 7, &edges, &w);
         assert_eq!(acc, (0..6).collect::<Vec<_>>());
         assert_eq!(key, vec![0, 1, 2, 3]);
     }

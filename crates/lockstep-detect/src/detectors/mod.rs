@@ -4,6 +4,7 @@
 pub mod client_push;
 pub mod dense_blocks;
 pub mod fanout_dm;
+pub mod item_blocks;
 pub mod lockstep;
 pub mod rating_behaviour;
 pub mod scheduled_publish;
@@ -27,5 +28,6 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
         Box::new(scripted::ScriptedBehaviourDetector::default()),
         Box::new(rating_behaviour::RatingBehaviourDetector::default()),
         Box::new(client_push::ClientPushDetector::default()),
+        Box::new(item_blocks::ItemBlockDetector::default()),
     ]
 }
