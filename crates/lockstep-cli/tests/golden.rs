@@ -18,22 +18,22 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// (file, length, checksum) for `detect examples/sample.csv.gz --parquet`.
 const PINNED: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 81895, 0xf4986744bb5493b5),
-    ("groups.json", 114405, 0x5ee1f2e1ee057967),
-    ("videos.csv", 147065, 0x7c799835a08ec5e7),
-    ("report.html", 410768, 0xa1494fd9dc9f20be),
-    ("accounts.parquet", 26672, 0x276396ad7ef4b2c5),
-    ("videos.parquet", 55757, 0x9e0e67076035f03d),
+    ("accounts.csv", 80235, 0x8bc81b2e6b6e9f81),
+    ("groups.json", 102449, 0x1acfe79600788275),
+    ("videos.csv", 147065, 0xca5d414a92d4c4c4),
+    ("report.html", 408196, 0x663d8f93706829da),
+    ("accounts.parquet", 26715, 0x85533f4fa8f45d36),
+    ("videos.parquet", 56787, 0xbc3db44ee0087ee9),
 ];
 
 /// (file, length, checksum) for `detect` on a 1.0M-event `mixed` log (`simulate --accounts 22000
 /// --days 3 --seed 7`: 1,013,141 events) written by `simulate` as CSV.
 const PINNED_1M: &[(&str, usize, u64)] = &[
-    ("accounts.csv", 897490, 0x9de526b4a55b8b6b),
-    ("groups.json", 1402615, 0x7e0bf3ba05db462f),
+    ("accounts.csv", 898150, 0x068f4851f9d5b0bc),
+    ("groups.json", 1407852, 0x5c2fe0c1fde04fbf),
     ("videos.csv", 1547096, 0x6a74eefee43080cb),
-    ("report.html", 4454275, 0x1146dcd3153d5366),
-    ("accounts.parquet", 249574, 0xc2bb62c9c7fd591f),
+    ("report.html", 4455486, 0x1859717ad7f24ce4),
+    ("accounts.parquet", 250025, 0x17d740c6900cf42f),
     ("videos.parquet", 606295, 0x29c8574717a4a7ee),
 ];
 

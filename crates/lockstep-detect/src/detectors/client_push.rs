@@ -8,14 +8,17 @@
 //! audience is the other way round: most of it sees one video from the feed, and the loyal
 //! part that returns to most new videos — a fandom at every release — is a minority of a much
 //! larger audience. So, per creator (keys from [`crate::creators::creator_keys`]; videos of
-//! unknown creator are left to `lockstep`, which tells them apart by audience):
+//! unknown creator are grouped by the cohort they share — at least `min_cohort` accounts on
+//! both, at least half the smaller audience — and each group judged as one creator's):
 //!
 //! 1. The creator's **pushed videos**: those engaged by at least `min_video_share` of the
 //!    accounts that engaged two or more of its videos (a farm's cohort lands on each new
 //!    video; old catalogue videos seen once from the feed are not the campaign).
 //! 2. The **cohort**: accounts that engaged at least half of the pushed videos (and at least
 //!    two), in at least two separate sittings (engagements more than `sitting_ms` apart: a
-//!    binge of one creator's back catalogue is one sitting).
+//!    binge of one creator's back catalogue is one sitting), more than their own activity
+//!    explains (Poisson, λ = the account's engaging events × the pushed videos' share of all
+//!    engagement, chance ≤ `max_member_chance`: a heavy user lands on small creators' videos).
 //! 3. The **cohort share**: the cohort over everyone who engaged the pushed videos. Evidence
 //!    that can flag needs at least `min_cohort` accounts and a share of at least
 //!    `min_cohort_share`: the cohort is most of the creator's audience. A fandom's fans are a
@@ -40,6 +43,7 @@
 
 use crate::finding::{Detector, DetectorId, Finding, Label};
 use lockstep_core::{Action, EventStore};
+use rayon::prelude::*;
 
 /// This detector's id and version.
 pub const ID: DetectorId = DetectorId {
@@ -65,6 +69,13 @@ pub struct ClientPushDetector {
     pub full_cohort_share: f64,
     /// Engagements of one account closer than this are one sitting.
     pub sitting_ms: i64,
+    /// Videos of unknown creator with more engagers than this are not clustered by cohort.
+    pub max_cluster_audience: usize,
+    /// Accounts on more candidate videos than this do not join them (heavy users).
+    pub max_videos_per_account: usize,
+    /// A cohort member's chance of reaching that many pushed videos by its own activity
+    /// (Poisson, the pushed videos' share of all engagement) must be at most this.
+    pub max_member_chance: f64,
 }
 
 impl Default for ClientPushDetector {
@@ -81,6 +92,9 @@ impl Default for ClientPushDetector {
             rank_cohort_share: 0.25,
             full_cohort_share: 0.8,
             sitting_ms: 3_600_000,
+            max_cluster_audience: 5000,
+            max_videos_per_account: 100,
+            max_member_chance: 0.01,
         }
     }
 }
@@ -98,8 +112,16 @@ impl Detector for ClientPushDetector {
     }
 
     fn detect(&self, store: &EventStore) -> Vec<Finding> {
-        use rayon::prelude::*;
         let keys = crate::creators::creator_keys(store);
+        // Engaging events per account, for each member's chance (heavy users land on any
+        // small creator's videos now and then).
+        let mut activity = vec![0u32; store.n_accounts()];
+        for e in 0..store.len() {
+            if engaging(store.action(e as u32)) {
+                activity[store.account[e] as usize] += 1;
+            }
+        }
+        let total = activity.iter().map(|&x| x as f64).sum::<f64>().max(1.0);
         let nt = store.n_targets() as u32;
         // Videos of known creator (a target that is itself an account — a follow's target — is
         // not a video), grouped by creator; only creators with two videos or more can have a
@@ -112,6 +134,7 @@ impl Detector for ClientPushDetector {
             })
             .map(|t| (keys[t as usize], t))
             .collect();
+        videos.extend(self.cohort_clusters(store, &keys));
         videos.sort_unstable();
         let creators: Vec<&[(u32, u32)]> = videos
             .chunk_by(|x, y| x.0 == y.0)
@@ -138,18 +161,128 @@ impl Detector for ClientPushDetector {
                     }
                 }
                 rows.sort_unstable();
-                self.creator_finding(store, &rows)
+                self.creator_finding(store, &rows, &activity, total)
             })
             .collect()
     }
 }
 
 impl ClientPushDetector {
+    /// Videos of unknown creator grouped by the cohort they share, as `(cluster key, video)`
+    /// (the key is the cluster's smallest video, below `n_targets`): two are joined when at
+    /// least `min_cohort` accounts engaged both and those are at least half of the smaller
+    /// audience — one cohort on both, whoever owns them. The share rule then asks, as for a
+    /// known creator, whether that cohort is most of the videos' audience: a fandom's releases
+    /// or a trend's takes share many viewers but are watched by many more. Only videos with
+    /// `min_cohort` to `max_cluster_audience` engagers, and accounts on at most
+    /// `max_videos_per_account` of them, are paired (heavy users are not a cohort).
+    fn cohort_clusters(
+        &self,
+        store: &EventStore,
+        keys: &crate::creators::CreatorKeys,
+    ) -> Vec<(u32, u32)> {
+        use crate::creators::CreatorSource;
+        let nt = store.n_targets() as u32;
+        let mut cand: Vec<(u32, Vec<u32>)> = Vec::new();
+        for t in 0..nt {
+            if keys.source(t) != CreatorSource::Unknown {
+                continue;
+            }
+            let on = store.events_on_target(t);
+            if on.len() < self.min_cohort {
+                continue;
+            }
+            let mut a: Vec<u32> = on
+                .iter()
+                .filter(|&&e| engaging(store.action(e)))
+                .map(|&e| store.account[e as usize])
+                .collect();
+            a.sort_unstable();
+            a.dedup();
+            if a.len() >= self.min_cohort && a.len() <= self.max_cluster_audience {
+                cand.push((t, a));
+            }
+        }
+        if cand.len() < 2 {
+            return Vec::new();
+        }
+        // Each account's candidate videos (ascending), heavy users left out.
+        let mut inc: Vec<(u32, u32)> = cand
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, a))| a.iter().map(move |&x| (x, i as u32)))
+            .collect();
+        inc.par_sort_unstable();
+        let runs: Vec<&[(u32, u32)]> = inc
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|r| r.len() >= 2 && r.len() <= self.max_videos_per_account)
+            .collect();
+        let mut run_of: Vec<(u32, u32)> = runs
+            .iter()
+            .enumerate()
+            .map(|(k, r)| (r[0].0, k as u32))
+            .collect();
+        run_of.sort_unstable();
+        // Shared accounts per video pair, counted per first video in a dense counter (never
+        // materialised or sorted), videos in parallel.
+        let links: Vec<(u32, u32)> = (0..cand.len() as u32)
+            .into_par_iter()
+            .map_init(
+                || (vec![0u32; cand.len()], Vec::<u32>::new()),
+                |(count, touched), i| {
+                    for &a in &cand[i as usize].1 {
+                        let Ok(k) = run_of.binary_search_by_key(&a, |x| x.0) else {
+                            continue;
+                        };
+                        let run = runs[run_of[k].1 as usize];
+                        let from = run.partition_point(|x| x.1 <= i);
+                        for &(_, j) in &run[from..] {
+                            if count[j as usize] == 0 {
+                                touched.push(j);
+                            }
+                            count[j as usize] += 1;
+                        }
+                    }
+                    let mut out = Vec::new();
+                    for &j in touched.iter() {
+                        let shared = count[j as usize] as usize;
+                        count[j as usize] = 0;
+                        let smaller = cand[i as usize].1.len().min(cand[j as usize].1.len());
+                        if shared >= self.min_cohort && 2 * shared >= smaller {
+                            out.push((i, j));
+                        }
+                    }
+                    touched.clear();
+                    out
+                },
+            )
+            .flatten_iter()
+            .collect();
+        let mut uf = crate::graph::UnionFind::new(cand.len());
+        for (i, j) in links {
+            uf.union(i, j);
+        }
+        let mut by_root: Vec<(u32, u32)> = (0..cand.len() as u32)
+            .map(|i| (uf.find(i), cand[i as usize].0))
+            .collect();
+        by_root.sort_unstable();
+        let mut out = Vec::new();
+        for c in by_root.chunk_by(|x, y| x.0 == y.0) {
+            if c.len() >= self.min_videos {
+                let rep = c.iter().map(|x| x.1).min().expect("a chunk is never empty");
+                out.extend(c.iter().map(|x| (rep, x.1)));
+            }
+        }
+        out
+    }
+
     /// One creator's rows (creator, account, video, ts), sorted.
     fn creator_finding(
         &self,
         store: &EventStore,
         rows: &[(u32, u32, u32, i64)],
+        activity: &[u32],
+        total: f64,
     ) -> Option<Finding> {
         // Each account's distinct videos of this creator.
         let per_account: Vec<(u32, Vec<u32>)> = rows
@@ -184,6 +317,12 @@ impl ClientPushDetector {
             return None;
         }
         let need = pushed.len().div_ceil(2).max(2);
+        // The pushed videos' share of all engagement: an account's expected count on them is
+        // its own activity times that share.
+        let pushed_events: f64 = pushed
+            .iter()
+            .map(|&v| store.events_on_target(v).len() as f64)
+            .sum();
         // The cohort: on half the pushed videos or more, in two sittings or more.
         let mut cohort: Vec<(u32, usize)> = Vec::new();
         let mut audience = 0usize;
@@ -209,6 +348,11 @@ impl ClientPushDetector {
                 .filter(|w| w[1] - w[0] > self.sitting_ms)
                 .count();
             if sittings < 2 {
+                continue;
+            }
+            // A heavy user reaches a small creator's videos by its activity alone.
+            let lambda = activity[r[0].1 as usize] as f64 * pushed_events / total;
+            if crate::stats::poisson_tail(vids.len(), lambda) > self.max_member_chance {
                 continue;
             }
             span = (span.0.min(times[0]), span.1.max(*times.last().unwrap()));
@@ -243,7 +387,15 @@ impl ClientPushDetector {
                 (a, (base + 0.05 * on) as f32)
             })
             .collect();
-        let creator = crate::creators::key_name(store, rows[0].0);
+        let nt = store.n_targets() as u32;
+        let creator = if rows[0].0 < nt {
+            format!(
+                "(unknown; the videos' shared cohort) behind {}",
+                store.targets.name(rows[0].0)
+            )
+        } else {
+            crate::creators::key_name(store, rows[0].0).to_string()
+        };
         let n = members.len();
         Some(Finding {
             detector: ID,
@@ -280,10 +432,28 @@ mod tests {
     use crate::testkit::{push, H};
     use lockstep_core::EventStoreBuilder;
 
+    /// The rest of the platform: 500 accounts viewing 10 of 200 other videos each, so the
+    /// client's videos are a small share of all engagement.
+    fn background(b: &mut EventStoreBuilder) {
+        for u in 0..500i64 {
+            for k in 0..10i64 {
+                let v = (u * 7 + k * 13) % 200;
+                push(
+                    b,
+                    u * 7919 % (24 * H) + k,
+                    &format!("bg{u}"),
+                    "view",
+                    &format!("other{v}"),
+                );
+            }
+        }
+    }
+
     /// A creator publishes four videos 6 hours apart; `cohort` accounts engage each within an
     /// hour; `casual` other accounts each view one of them from the feed.
     fn world(cohort: usize, casual: usize) -> lockstep_core::EventStore {
         let mut b = EventStoreBuilder::new();
+        background(&mut b);
         for v in 0..4i64 {
             push(&mut b, v * 6 * H, "client", "publish", &format!("v{v}"));
             for c in 0..cohort as i64 {
@@ -329,6 +499,41 @@ mod tests {
             .unwrap()
             .1;
         assert!((share - 0.75).abs() < 1e-9, "{share}");
+    }
+
+    #[test]
+    fn a_heavy_user_on_the_same_videos_is_not_in_the_cohort() {
+        let mut b = EventStoreBuilder::new();
+        background(&mut b);
+        for v in 0..4i64 {
+            push(&mut b, v * 6 * H, "client", "publish", &format!("v{v}"));
+            for c in 0..30i64 {
+                push(
+                    &mut b,
+                    v * 6 * H + 60_000 + c * 1000,
+                    &format!("farm{c}"),
+                    "like",
+                    &format!("v{v}"),
+                );
+            }
+            // A heavy user who watches everything also saw each upload.
+            push(&mut b, v * 6 * H + 3 * H, "heavy", "view", &format!("v{v}"));
+        }
+        for k in 0..3000i64 {
+            push(
+                &mut b,
+                k * 20_000,
+                "heavy",
+                "view",
+                &format!("other{}", k % 200),
+            );
+        }
+        let s = b.finish();
+        let f = ClientPushDetector::default().detect(&s);
+        assert_eq!(f.len(), 1, "{f:?}");
+        let names = f[0].member_names(&s);
+        assert_eq!(names.len(), 30);
+        assert!(!names.contains(&"heavy"));
     }
 
     #[test]
@@ -380,9 +585,11 @@ mod tests {
     }
 
     #[test]
-    fn videos_of_unknown_creator_are_left_to_lockstep() {
-        // No publish events: nothing says the four videos are one creator's.
+    fn videos_of_unknown_creator_are_joined_by_their_cohort() {
+        // No publish events: nothing says the four videos are one creator's, but one cohort
+        // of 30 is on all of them and is all of their audience.
         let mut b = EventStoreBuilder::new();
+        background(&mut b);
         for v in 0..4i64 {
             for c in 0..30i64 {
                 push(
@@ -390,6 +597,33 @@ mod tests {
                     v * 6 * H + c * 1000,
                     &format!("farm{c}"),
                     "like",
+                    &format!("v{v}"),
+                );
+            }
+        }
+        let s = b.finish();
+        let f = ClientPushDetector::default().detect(&s);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].members.len(), 30);
+        // The same cohort among a large casual audience is a fandom's, not a purchase.
+        let mut b = EventStoreBuilder::new();
+        background(&mut b);
+        for v in 0..4i64 {
+            for c in 0..30i64 {
+                push(
+                    &mut b,
+                    v * 6 * H + c * 1000,
+                    &format!("fan{c}"),
+                    "like",
+                    &format!("v{v}"),
+                );
+            }
+            for u in 0..60i64 {
+                push(
+                    &mut b,
+                    v * 6 * H + 2 * H + u * 1000,
+                    &format!("casual{v}_{u}"),
+                    "view",
                     &format!("v{v}"),
                 );
             }
