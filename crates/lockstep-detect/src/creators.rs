@@ -302,7 +302,7 @@ pub fn sure_creator_count(keys: &[u32], n_targets: u32) -> usize {
 /// `lockstep` detector's module doc). Clusters are creators of their own, so this is the
 /// number of distinct keys. Never pass raw keys (one per unknown video) here: that would take
 /// every video of unknown creator for another creator's.
-pub fn sure_creator_count_clustered(keys: &[u32], _n_targets: u32) -> usize {
+pub fn clustered_creator_count(keys: &[u32]) -> usize {
     let mut k: Vec<u32> = keys.to_vec();
     k.sort_unstable();
     k.dedup();
@@ -327,9 +327,9 @@ mod tests {
         assert_eq!(sure_creator_count(&[3, 11, 12], 10), 3);
         assert_eq!(sure_creator_count(&[11, 12], 10), 2);
         // Audience clusters are creators of their own.
-        assert_eq!(sure_creator_count_clustered(&[3, 3, 11], 10), 2);
-        assert_eq!(sure_creator_count_clustered(&[3, 4, 5, 11], 10), 4);
-        assert_eq!(sure_creator_count_clustered(&[11, 12, 11], 10), 2);
+        assert_eq!(clustered_creator_count(&[3, 3, 11]), 2);
+        assert_eq!(clustered_creator_count(&[3, 4, 5, 11]), 4);
+        assert_eq!(clustered_creator_count(&[11, 12, 11]), 2);
     }
 
     #[test]

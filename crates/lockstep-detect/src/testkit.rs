@@ -9,6 +9,20 @@ pub fn push(b: &mut EventStoreBuilder, ts: i64, acc: &str, action: &str, target:
     push_text(b, ts, acc, action, target, None);
 }
 
+/// Append one `like` with a rating (review stars, trust score).
+pub fn push_rated(b: &mut EventStoreBuilder, ts: i64, acc: &str, item: &str, rating: &str) {
+    let ts = ts.to_string();
+    b.push_raw(&RawEvent {
+        ts: &ts,
+        account: acc,
+        action: "like",
+        target: item,
+        rating: Some(rating),
+        ..Default::default()
+    })
+    .unwrap();
+}
+
 /// Append one event with an optional comment / DM text.
 pub fn push_text(
     b: &mut EventStoreBuilder,

@@ -369,7 +369,6 @@ impl Detector for LockstepDetector {
             return Vec::new();
         }
         let keys = crate::creators::creator_keys(store);
-        let nt = store.n_targets() as u32;
         let grids = self.windows(store);
         let mut bursts: Vec<Burst> = (0..store.n_targets() as u32)
             .into_par_iter()
@@ -514,7 +513,7 @@ impl Detector for LockstepDetector {
                     .map(|c| {
                         let keys: Vec<u32> = c.iter().map(|x| x.1).collect();
                         (
-                            crate::creators::sure_creator_count_clustered(&keys, nt),
+                            crate::creators::clustered_creator_count(&keys),
                             std::cmp::Reverse(c[0].0),
                         )
                     })
@@ -848,7 +847,7 @@ impl LockstepDetector {
         let mut group_keys: Vec<u32> = hits.iter().map(|&(b, _)| bursts[b].key).collect();
         group_keys.sort_unstable();
         group_keys.dedup();
-        let group_creators = crate::creators::sure_creator_count_clustered(&group_keys, nt);
+        let group_creators = crate::creators::clustered_creator_count(&group_keys);
         if group_creators < self.min_group_creators {
             return Vec::new();
         }
@@ -886,7 +885,7 @@ impl LockstepDetector {
                 let mut keys: Vec<u32> = r.iter().map(|x| x.1).collect();
                 keys.sort_unstable();
                 keys.dedup();
-                let creators = crate::creators::sure_creator_count_clustered(&keys, nt);
+                let creators = crate::creators::clustered_creator_count(&keys);
                 let mut timed: Vec<(i64, u32)> = r.iter().map(|x| (x.2, x.1)).collect();
                 timed.sort_unstable();
                 let mut occasions = 0;
@@ -895,8 +894,7 @@ impl LockstepDetector {
                 let mut last = i64::MIN;
                 for (t, k) in timed {
                     if last == i64::MIN || t >= last + self.sitting_ms {
-                        one_each &=
-                            crate::creators::sure_creator_count_clustered(&sitting, nt) <= 1;
+                        one_each &= crate::creators::clustered_creator_count(&sitting) <= 1;
                         sitting.clear();
                         occasions += 1;
                         last = t;
@@ -905,7 +903,7 @@ impl LockstepDetector {
                         sitting.push(k);
                     }
                 }
-                one_each &= crate::creators::sure_creator_count_clustered(&sitting, nt) <= 1;
+                one_each &= crate::creators::clustered_creator_count(&sitting) <= 1;
                 (r[0].0, creators.min(occasions), one_each)
             })
             .collect();
@@ -1159,11 +1157,8 @@ mod tests {
         // its own: six creators' videos, not one idol's releases — a console's clients.
         let s = campaigns_with(false, false);
         let f = LockstepDetector::default().detect(&s);
-        assert_eq!(f.len(), 1, "{f:?}");
-        let names = f[0].member_names(&s);
-        assert_eq!(names.len(), 12, "{names:?}");
-        assert!(names.iter().all(|n| n.starts_with("farm")));
-        let figure = |k: &str| f[0].figures.iter().find(|x| x.0 == k).unwrap().1;
+        let g = crate::testkit::only_group(&f, &s, "farm", 12);
+        let figure = |k: &str| g.figures.iter().find(|x| x.0 == k).unwrap().1;
         assert_eq!(figure("surely_distinct_creators"), 6.0);
         // Any two of the audiences sharing outsiders beyond chance would make them one.
         let linked = LockstepDetector {
@@ -1328,9 +1323,7 @@ mod tests {
             .is_empty());
         // The same rhythm on outsiders' videos is a console's.
         let s = circle(true);
-        let f = LockstepDetector::default().detect(&s);
-        assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(f[0].member_names(&s).len(), 12);
+        crate::testkit::only_group(&LockstepDetector::default().detect(&s), &s, "friend", 12);
     }
 
     #[test]
@@ -1343,8 +1336,7 @@ mod tests {
         // Outsiders' videos, every friend on each: nobody could be their author.
         let s = circle_with(true, false);
         let f = LockstepDetector::default().detect(&s);
-        assert_eq!(f.len(), 1, "{f:?}");
-        let authors = f[0]
+        let authors = crate::testkit::only_group(&f, &s, "friend", 12)
             .figures
             .iter()
             .find(|x| x.0 == "possible_authors")

@@ -304,16 +304,7 @@ mod tests {
     use lockstep_core::{EventStoreBuilder, RawEvent};
 
     fn rate(b: &mut EventStoreBuilder, ts: i64, acc: &str, item: &str, r: &str) {
-        let ts = ts.to_string();
-        b.push_raw(&RawEvent {
-            ts: &ts,
-            account: acc,
-            action: "like",
-            target: item,
-            rating: Some(r),
-            ..Default::default()
-        })
-        .unwrap();
+        crate::testkit::push_rated(b, ts, acc, item, r);
     }
 
     #[test]
